@@ -1,0 +1,34 @@
+# tokmix — build, test, demo and benchmarks. Finds JDK 25 by itself (scripts/find-jdk25.sh).
+SHELL := /bin/bash
+JAVA_HOME := $(shell scripts/find-jdk25.sh)
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
+MVN := mvn -B -ntp
+DATA := data
+
+.PHONY: all build test demo bench data clean
+
+all: build
+
+# Released tokenizers and real text, fetched once into the git-ignored data/ folder (pinned versions).
+data:
+	scripts/fetch-data.sh
+
+build:
+	$(MVN) -q install -DskipTests
+
+test: data
+	$(MVN) install
+
+demo: build data
+	./tokmix demo --data $(DATA)
+
+# JMH: tokmix vs jtokkit vs DJL (HF tokenizers) in the same run. BENCH_ARGS overrides JMH options.
+BENCH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 3s
+bench: build data
+	java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dtokmix.data=$(CURDIR)/$(DATA) \
+	  -jar jmh/target/benchmarks.jar BpeEncodeBenchmark $(BENCH_ARGS) -rf json -rff jmh-result.json
+
+clean:
+	$(MVN) -q clean
