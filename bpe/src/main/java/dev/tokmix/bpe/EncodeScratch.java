@@ -23,6 +23,24 @@ final class EncodeScratch {
     int[] longPrev = new int[0];
     long[] heap = new long[0];
     final Counter counter = new Counter();
+    /** Piece caches of the models this thread used most recently (most recent first). */
+    private final PieceCache[] caches = new PieceCache[4];
+
+    /** Returns this thread's cache for a model, creating it (and evicting the least recent) if needed. */
+    PieceCache cache(BpeModel model) {
+        PieceCache[] c = caches;
+        if (c[0] != null && c[0].owner == model) {
+            return c[0];
+        }
+        int i = 1;
+        while (i < c.length && c[i] != null && c[i].owner != model) {
+            i++;
+        }
+        PieceCache found = i < c.length && c[i] != null ? c[i] : new PieceCache(model);
+        System.arraycopy(c, 0, c, 1, Math.min(i, c.length - 1));
+        c[0] = found;
+        return found;
+    }
 
     /** A sink that only counts, for {@code countTokens}. */
     static final class Counter implements TokenSink {

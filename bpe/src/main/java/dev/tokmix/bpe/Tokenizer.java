@@ -367,14 +367,15 @@ public final class Tokenizer {
         int[] p = pieces.data;
         int np = pieces.size;
         BpeModel m = model;
+        PieceCache cache = s.cache(m);
         long count = 0;
         for (int i = 0; i < np; i += 2) {
             int ps = p[i];
             int pe = p[i + 1];
             byte[] bytes = s.pieceBytes(3 * (pe - ps));
             int len = Utf8.encode(t, ps, pe, bytes);
-            count += m.encodePiece(bytes, 0, len, s, sink);
-            p = pieces.data;
+            count += len <= PieceCache.MAX_BYTES ? cache.encode(bytes, len, s, sink)
+                    : m.encodePiece(bytes, 0, len, s, sink);
         }
         return count;
     }
