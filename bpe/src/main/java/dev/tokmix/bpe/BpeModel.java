@@ -42,10 +42,17 @@ final class BpeModel {
      */
     BpeModel(byte[][] tokenBytes, boolean[] encodable, int[] byteToId, PairTable pairs, boolean wholePieceAlways,
              int unkId, boolean fuseUnk) {
+        this(tokenBytes, encodable, new ByteStringTable(tokenBytes, encodable), byteToId, pairs, wholePieceAlways,
+                unkId, fuseUnk);
+    }
+
+    /** As above, reusing a table the loader already built over the same {@code encodable} tokens. */
+    BpeModel(byte[][] tokenBytes, boolean[] encodable, ByteStringTable vocab, int[] byteToId, PairTable pairs,
+             boolean wholePieceAlways, int unkId, boolean fuseUnk) {
         this.tokenBytes = tokenBytes;
         this.byteToId = byteToId;
         this.pairs = pairs;
-        this.vocab = new ByteStringTable(tokenBytes, encodable);
+        this.vocab = vocab;
         this.wholePieceAlways = wholePieceAlways;
         this.unkId = unkId;
         this.fuseUnk = fuseUnk;

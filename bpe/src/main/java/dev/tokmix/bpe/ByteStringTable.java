@@ -54,6 +54,19 @@ final class ByteStringTable {
         return h ^ (h >>> 15);
     }
 
+    /** Short keys dominate; a plain loop beats the intrinsic's set-up cost below 16 bytes. */
+    private static boolean equal(byte[] k, byte[] b, int off, int len) {
+        if (len > 16) {
+            return Arrays.equals(k, 0, len, b, off, off + len);
+        }
+        for (int i = 0; i < len; i++) {
+            if (k[i] != b[off + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Returns the id whose bytes equal {@code b[off, off + len)}, or -1.
      *
@@ -73,7 +86,7 @@ final class ByteStringTable {
             }
             if (hashes[s] == h) {
                 byte[] k = keys[id];
-                if (k.length == len && Arrays.equals(k, 0, len, b, off, off + len)) {
+                if (k.length == len && equal(k, b, off, len)) {
                     return id;
                 }
             }

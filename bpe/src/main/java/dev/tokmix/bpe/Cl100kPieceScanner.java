@@ -26,9 +26,14 @@ import static dev.tokmix.bpe.UnicodeClasses.SPACE_LETTER_NUMBER;
  * <p>Performance notes: this is the encoder's hot loop for cl100k-family vocabularies. ASCII costs one load
  * from a 128-entry flag table per char and no code-point decoding; only non-ASCII chars decode surrogate pairs
  * and call {@link Character#getType(int)}. Each whitespace run is scanned once, noting its last newline, instead
- * of re-running three alternatives over it as the backtracking regex does. Nothing is allocated per call; the
- * only memory written is the caller's {@link IntList}. On English text this runs several times faster than the
- * {@link RegexPieceScanner} fallback (see the report in {@code PieceScannerParityTest}'s class comment).
+ * of being re-run through three alternatives as the backtracking regex does. Nothing is allocated per call; the
+ * only memory written is the caller's {@link IntList}. A one-off micro-check (not JMH; shared 2-vCPU container,
+ * JDK 25, best of 8 runs over 3.9 M chars of English prose) measured about 19 ms here against 95-165 ms for the
+ * {@link RegexPieceScanner} fallback on the same pattern (5-9x; o200k 13x), while a loop that only splits at
+ * spaces took about 7 ms: what remains is mostly one or two unpredictable branches per piece (where a word ends,
+ * which alternative comes next), the cost gigatoken removed by classifying a block first and walking the
+ * boundaries second. Not tried yet: that two-phase layout, and a 64K-entry flag table for the BMP instead of
+ * {@code getType} for non-Latin text.
  */
 final class Cl100kPieceScanner implements PieceScanner {
     private final String pattern;

@@ -247,7 +247,7 @@ final class TokenizerLoader {
             }
             added.add(new AddedToken(e.getKey(), id, true, false, false, false, false));
         }
-        BpeModel model = new BpeModel(byId, null, byteToId, pairs, true, -1, false);
+        BpeModel model = new BpeModel(byId, null, table, byteToId, pairs, true, -1, false);
         PieceScanner scanner = PieceScanners.forPattern(pattern, RegexDialect.TIKTOKEN);
         PreTokenizer pre = new PreTokenizer(List.of(new PreTokenizer.Step(scanner, PreTokenizer.Behavior.REMOVED,
                 true, "Split(" + PatternNames.describe(pattern, scanner) + ", keep matches)")));

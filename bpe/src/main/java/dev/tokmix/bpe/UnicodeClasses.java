@@ -241,10 +241,10 @@ final class UnicodeClasses {
      * (which must leave at least one); {@code \s+} is then left with a single char. {@code \s++$} takes the whole
      * run when it reaches the end of the region.
      *
-     * @param text          the text
-     * @param i             start of the run; {@code text[i]} is {@code \s}
-     * @param end           end of the region
-     * @param wholeAtEnd    whether {@code \s++$} comes first (tiktoken's possessive cl100k)
+     * @param text       the text
+     * @param i          start of the run; {@code text[i]} is {@code \s}
+     * @param end        end of the region
+     * @param wholeAtEnd whether {@code \s++$} comes first (tiktoken's possessive cl100k)
      * @return the end of the match
      */
     static int whitespaceWithNewlines(char[] text, int i, int end, boolean wholeAtEnd) {
