@@ -15,11 +15,12 @@ all: build
 data:
 	scripts/fetch-data.sh
 
+# package (not install): nothing is written to ~/.m2, the reactor resolves modules from their targets.
 build:
-	$(MVN) -q install -DskipTests
+	$(MVN) -q package -DskipTests
 
 test: data
-	$(MVN) install
+	$(MVN) verify
 
 demo: build data
 	./tokmix demo --data $(DATA)
