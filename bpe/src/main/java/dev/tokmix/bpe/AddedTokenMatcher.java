@@ -11,15 +11,23 @@ import java.util.List;
  */
 final class AddedTokenMatcher {
     private final AddedToken[] tokens;
+    private final int[] matchLength;
     private final char[][] childChars;
     private final int[][] childNodes;
     private final int[] terminal;
     private final boolean[] firstAscii = new boolean[128];
     private final boolean anyNonAsciiFirst;
 
-    // Result of the last find (thread-confined through the caller's stack: returned packed).
-    AddedTokenMatcher(List<AddedToken> list) {
+    /**
+     * Builds the matcher.
+     *
+     * @param list      the tokens
+     * @param matchText per token, the text to look for: its content, or for an HF {@code normalized: true}
+     *                  token its content passed through the normaliser (HF matches those on normalised text)
+     */
+    AddedTokenMatcher(List<AddedToken> list, List<String> matchText) {
         this.tokens = list.toArray(new AddedToken[0]);
+        this.matchLength = new int[tokens.length];
         List<char[]> cc = new ArrayList<>();
         List<int[]> cn = new ArrayList<>();
         List<Integer> term = new ArrayList<>();
@@ -28,7 +36,8 @@ final class AddedTokenMatcher {
         term.add(-1);
         boolean nonAscii = false;
         for (int t = 0; t < tokens.length; t++) {
-            String c = tokens[t].content();
+            String c = matchText.get(t);
+            matchLength[t] = c.length();
             if (c.isEmpty()) {
                 continue;
             }
@@ -84,6 +93,11 @@ final class AddedTokenMatcher {
         return tokens[index];
     }
 
+    /** Length in chars of the text a match of token {@code index} covers. */
+    int matchLength(int index) {
+        return matchLength[index];
+    }
+
     /** Which tokens a search accepts. */
     enum Mode {
         /** Tokens to split out: accepted specials and non-special tokens, of one normalisation pass. */
@@ -102,7 +116,7 @@ final class AddedTokenMatcher {
     /**
      * Finds the leftmost-longest accepted token in {@code text[from, end)}.
      *
-     * @return {@code start << 32 | tokenIndex}, or -1; the match ends at {@code start + content length}
+     * @return {@code start << 32 | tokenIndex}, or -1; the match ends at {@code start + matchLength(tokenIndex)}
      */
     long find(char[] text, int from, int end, SpecialTokenPolicy policy, Mode mode, boolean normalizedPass) {
         boolean[] fa = firstAscii;

@@ -63,7 +63,11 @@ public final class Tokenizer {
         this.normalizer = normalizer;
         this.normalizerAsciiIdentity = normalizer == null || asciiIdentity(normalizer);
         this.addedTokens = List.copyOf(addedTokens);
-        this.added = new AddedTokenMatcher(this.addedTokens);
+        List<String> matchText = new java.util.ArrayList<>(this.addedTokens.size());
+        for (AddedToken t : this.addedTokens) {
+            matchText.add(t.normalized() && normalizer != null ? normalizer.apply(t.content()) : t.content());
+        }
+        this.added = new AddedTokenMatcher(this.addedTokens, matchText);
         Map<Integer, byte[]> ab = new LinkedHashMap<>();
         int limit = model.tokenBytes.length;
         boolean anyNormalized = false;
@@ -272,15 +276,16 @@ public final class Tokenizer {
             }
             int ms = (int) (hit >>> 32);
             AddedToken tok = added.token((int) hit);
-            int me = ms + tok.content().length();
+            int me = ms + added.matchLength((int) hit);
             if (tok.singleWord() && ((ms > start && isWordChar(t, ms, true, start))
                     || (me < end && isWordChar(t, me, false, end)))) {
                 scan = me;
                 continue;
             }
             if (tok.lstrip()) {
-                while (ms > segStart && ms > start && isWhiteSpaceBefore(t, ms)) {
-                    ms -= Character.isLowSurrogate(t[ms - 1]) && ms - 2 >= start ? 2 : 1;
+                // White_Space is all in the BMP, so stepping back one char at a time is exact.
+                while (ms > segStart && UnicodeWhiteSpace.is(t[ms - 1])) {
+                    ms--;
                 }
             }
             if (tok.rstrip()) {
@@ -304,10 +309,6 @@ public final class Tokenizer {
         return count;
     }
 
-    private static boolean isWhiteSpaceBefore(char[] t, int i) {
-        return UnicodeWhiteSpace.is(t[i - 1]);
-    }
-
     private static boolean isWordChar(char[] t, int i, boolean before, int bound) {
         int cp;
         if (before) {
@@ -319,7 +320,21 @@ public final class Tokenizer {
             cp = Character.isHighSurrogate(c) && i + 1 < bound && Character.isLowSurrogate(t[i + 1])
                     ? Character.toCodePoint(c, t[i + 1]) : c;
         }
-        return cp == '_' || Character.isLetterOrDigit(cp) || Character.isAlphabetic(cp);
+        return isUnicodeWordChar(cp);
+    }
+
+    /**
+     * Unicode regex {@code \w} (UTS #18, as Rust's {@code regex} and {@code java.util.regex} with
+     * {@code UNICODE_CHARACTER_CLASS} define it), which HF's {@code single_word} check uses.
+     */
+    static boolean isUnicodeWordChar(int cp) {
+        if (Character.isAlphabetic(cp) || cp == 0x200C || cp == 0x200D) {
+            return true;
+        }
+        int type = Character.getType(cp);
+        return type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK
+                || type == Character.COMBINING_SPACING_MARK || type == Character.DECIMAL_DIGIT_NUMBER
+                || type == Character.CONNECTOR_PUNCTUATION;
     }
 
     /** Normalises one segment between raw-matched added tokens, then splits normalised added tokens out. */

@@ -166,6 +166,19 @@ class TokenizerBehaviourTest {
         assertArrayEquals(tiny.encodeOrdinary("ab ba ab"), outer.toArray());
     }
 
+    @Test
+    void singleWordCheckUsesUnicodeWordCharsLikeRegex() {
+        java.util.regex.Pattern w = java.util.regex.Pattern.compile("\\w",
+                java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            if (Character.isSurrogate((char) cp) && cp <= 0xFFFF) {
+                continue;
+            }
+            boolean expected = w.matcher(new String(Character.toChars(cp))).matches();
+            assertEquals(expected, Tokenizer.isUnicodeWordChar(cp), "U+" + Integer.toHexString(cp));
+        }
+    }
+
     static BpeModel modelOf(Tokenizer t) {
         try {
             var f = Tokenizer.class.getDeclaredField("model");
