@@ -52,6 +52,9 @@ final class PreTokenizer {
      * Splits {@code text[start, end)} and writes {@code (pieceStart, pieceEnd)} pairs to {@code s.pieces}.
      */
     void split(char[] text, int start, int end, EncodeScratch s) {
+        if (steps.length == 1 && fastSingleStep(steps[0], text, start, end, s.pieces)) {
+            return;
+        }
         IntList cur = s.pieces;
         cur.clear();
         cur.add(start, end);
@@ -76,6 +79,34 @@ final class PreTokenizer {
                 s.pieces.add(cur.data[i]);
             }
         }
+    }
+
+    /**
+     * The common case: one split whose matches are the pieces — tiktoken's keep-matches step always, and an
+     * HF {@code Isolated} split whenever its matches tile the segment without gaps (true for every known
+     * full-coverage pattern). Saves a pass over the piece list.
+     *
+     * @return false if the general path must run ({@code out} is then overwritten by it)
+     */
+    private static boolean fastSingleStep(Step step, char[] text, int start, int end, IntList out) {
+        boolean keepMatches = step.behavior == Behavior.REMOVED && step.invert;
+        if (!keepMatches && (step.behavior != Behavior.ISOLATED || step.invert)) {
+            return false;
+        }
+        out.clear();
+        step.scanner.matches(text, start, end, out);
+        if (keepMatches) {
+            return true;
+        }
+        int[] d = out.data;
+        int pos = start;
+        for (int i = 0; i < out.size; i += 2) {
+            if (d[i] != pos) {
+                return false;
+            }
+            pos = d[i + 1];
+        }
+        return pos == end;
     }
 
     /**

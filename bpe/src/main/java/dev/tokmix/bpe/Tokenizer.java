@@ -44,6 +44,7 @@ public final class Tokenizer {
     private final int vocabularySize;
     private final boolean addPrefixSpace;
     private final boolean hasNormalizedAdded;
+    private final boolean hasNonSpecialAdded;
     private volatile MergeList merges;
     private final MergeListSource mergeSource;
 
@@ -77,6 +78,7 @@ public final class Tokenizer {
             anyNormalized |= t.normalized();
         }
         this.hasNormalizedAdded = anyNormalized;
+        this.hasNonSpecialAdded = this.addedTokens.stream().anyMatch(t -> !t.special());
         this.addedBytes = Collections.unmodifiableMap(ab);
         this.idLimit = limit;
         this.vocabularySize = vocabularySize;
@@ -247,7 +249,8 @@ public final class Tokenizer {
     }
 
     private long encodeChars(char[] t, int n, SpecialTokenPolicy policy, TokenSink sink, EncodeScratch s) {
-        if (added.isEmpty()) {
+        // No scan at all when nothing can match or raise (tiktoken specials under the ordinary policy).
+        if (added.isEmpty() || (!hasNonSpecialAdded && policy.matchesNothing() && policy.disallowsNothing())) {
             return encodeSegment(t, 0, n, policy, sink, s);
         }
         if (!policy.disallowsNothing()) {
