@@ -182,7 +182,9 @@ final class PreTokenizer {
                         }
                     }
                     case CONTIGUOUS -> {
-                        if (isMatch && previousMatch && haveLast) {
+                        // HF merges any two neighbouring spans of the same kind; after invert that includes
+                        // neighbouring (former) matches, which are then both "gaps".
+                        if (isMatch == previousMatch && haveLast) {
                             out.data[out.size - 1] = se;
                         } else {
                             out.add(ss, se);
