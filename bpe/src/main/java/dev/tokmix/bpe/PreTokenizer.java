@@ -44,10 +44,6 @@ final class PreTokenizer {
         return description;
     }
 
-    List<Step> steps() {
-        return List.of(steps);
-    }
-
     /**
      * Splits {@code text[start, end)} and writes {@code (pieceStart, pieceEnd)} pairs to {@code s.pieces}.
      */

@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -294,12 +293,5 @@ final class TokenizerLoader {
 
     static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
-    }
-
-    /** Reverse lookup used for error messages. */
-    static Map<Integer, String> invert(Map<String, Integer> m) {
-        Map<Integer, String> r = new HashMap<>();
-        m.forEach((k, v) -> r.put(v, k));
-        return r;
     }
 }
