@@ -174,6 +174,7 @@ final class BpeModel {
         int[] ranks = s.partRanks;
         int[] byteIds = byteToId;
         PairTable pt = pairs;
+        long[] pc = s.pairCache;
         int n = 0;
         for (int i = 0; i < len; i++) {
             int id = byteIds[b[off + i] & 0xFF];
@@ -183,7 +184,7 @@ final class BpeModel {
             ids[n++] = id;
         }
         for (int i = 0; i + 1 < n; i++) {
-            ranks[i] = rank(pt, ids[i], ids[i + 1]);
+            ranks[i] = rank(pt, pc, ids[i], ids[i + 1]);
         }
         while (n > 1) {
             int best = NO_RANK;
@@ -198,7 +199,7 @@ final class BpeModel {
             if (at < 0) {
                 break;
             }
-            ids[at] = (int) pt.get(ids[at], ids[at + 1]);
+            ids[at] = (int) lookup(pt, pc, ids[at], ids[at + 1]);
             int tail = n - at - 2;
             if (tail > 0) {
                 System.arraycopy(ids, at + 2, ids, at + 1, tail);
@@ -206,10 +207,10 @@ final class BpeModel {
             }
             n--;
             if (at > 0) {
-                ranks[at - 1] = rank(pt, ids[at - 1], ids[at]);
+                ranks[at - 1] = rank(pt, pc, ids[at - 1], ids[at]);
             }
             if (at + 1 < n) {
-                ranks[at] = rank(pt, ids[at], ids[at + 1]);
+                ranks[at] = rank(pt, pc, ids[at], ids[at + 1]);
             }
         }
         for (int i = 0; i < n; i++) {
@@ -218,9 +219,25 @@ final class BpeModel {
         return n;
     }
 
-    private static int rank(PairTable pt, int left, int right) {
-        long v = pt.get(left, right);
+    private static int rank(PairTable pt, long[] pairCache, int left, int right) {
+        long v = lookup(pt, pairCache, left, right);
         return v == PairTable.NONE ? NO_RANK : (int) (v >>> 32);
+    }
+
+    /** A pair-table lookup through the thread's direct-mapped pair cache ({@code null} = no cache). */
+    private static long lookup(PairTable pt, long[] cache, int left, int right) {
+        if (cache == null) {
+            return pt.get(left, right);
+        }
+        long k = PairTable.key(left, right);
+        int slot = (int) ((k * 0x9E3779B97F4A7C15L) >>> (64 - PieceCache.PAIR_BITS)) << 1;
+        if (cache[slot] == k) {
+            return cache[slot + 1];
+        }
+        long v = pt.get(left, right);
+        cache[slot] = k;
+        cache[slot + 1] = v;
+        return v;
     }
 
     /** Rare path: some byte has no token (an HF vocabulary without all 256 bytes); HF skips or emits unk. */
@@ -262,6 +279,7 @@ final class BpeModel {
         int[] prev = s.longPrev;
         long[] heap = s.heap;
         PairTable pt = pairs;
+        long[] pc = s.pairCache;
         for (int i = 0; i < len; i++) {
             int id = byteToId[b[off + i] & 0xFF];
             if (id < 0) {
@@ -273,7 +291,7 @@ final class BpeModel {
         }
         int hs = 0;
         for (int i = 0; i + 1 < len; i++) {
-            int r = rank(pt, ids[i], ids[i + 1]);
+            int r = rank(pt, pc, ids[i], ids[i + 1]);
             if (r != NO_RANK) {
                 hs = heapPush(heap, hs, ((long) r << 32) | i);
             }
@@ -290,7 +308,7 @@ final class BpeModel {
             if (nx >= len) {
                 continue;
             }
-            long v = pt.get(ids[pos], ids[nx]);
+            long v = lookup(pt, pc, ids[pos], ids[nx]);
             if (v == PairTable.NONE || (int) (v >>> 32) != r) {
                 continue;
             }
@@ -300,14 +318,14 @@ final class BpeModel {
             next[pos] = nn;
             if (nn < len) {
                 prev[nn] = pos;
-                int r2 = rank(pt, ids[pos], ids[nn]);
+                int r2 = rank(pt, pc, ids[pos], ids[nn]);
                 if (r2 != NO_RANK) {
                     hs = heapPush(heap, hs, ((long) r2 << 32) | pos);
                 }
             }
             int pv = prev[pos];
             if (pv >= 0) {
-                int r3 = rank(pt, ids[pv], ids[pos]);
+                int r3 = rank(pt, pc, ids[pv], ids[pos]);
                 if (r3 != NO_RANK) {
                     hs = heapPush(heap, hs, ((long) r3 << 32) | pv);
                 }

@@ -40,8 +40,20 @@ final class PieceCache {
         captured++;
     };
 
+    /**
+     * A direct-mapped cache of pair lookups ({@code key, value} side by side, 16K entries = 256 KB, L2-sized) in
+     * front of the model's pair table, which is tens of MB for o200k: long non-Latin pieces (CJK runs,
+     * Devanagari words) repeat the same byte pairs over and over, and each table probe is otherwise a cache
+     * miss.
+     */
+    final long[] pairCache = new long[2 << PAIR_BITS];
+    static final int PAIR_BITS = 14;
+
     PieceCache(BpeModel owner) {
         this.owner = owner;
+        for (int i = 0; i < pairCache.length; i += 2) {
+            pairCache[i] = -1L;
+        }
     }
 
     private static long mask(int bytes) {
@@ -76,6 +88,7 @@ final class PieceCache {
             return n;
         }
         captured = 0;
+        s.pairCache = pairCache;
         owner.encodePiece(b, 0, len, s, captureSink);
         int n = captured;
         int[] c = capture;
