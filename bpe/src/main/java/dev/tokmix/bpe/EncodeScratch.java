@@ -28,10 +28,15 @@ final class EncodeScratch {
     /** Piece caches of the models this thread used most recently (most recent first). */
     private final PieceCache[] caches = new PieceCache[4];
 
-    /** Returns this thread's cache for a model, creating it (and evicting the least recent) if needed. */
+    /**
+     * Returns this thread's cache for a model, creating it (and evicting the least recent) if needed, and makes
+     * its pair cache the one the merge loop uses: choosing the model's cache is the one place that knows which
+     * model is being encoded.
+     */
     PieceCache cache(BpeModel model) {
         PieceCache[] c = caches;
         if (c[0] != null && c[0].owner == model) {
+            pairCache = c[0].pairCache;
             return c[0];
         }
         int i = 1;
@@ -41,6 +46,7 @@ final class EncodeScratch {
         PieceCache found = i < c.length && c[i] != null ? c[i] : new PieceCache(model);
         System.arraycopy(c, 0, c, 1, Math.min(i, c.length - 1));
         c[0] = found;
+        pairCache = found.pairCache;
         return found;
     }
 

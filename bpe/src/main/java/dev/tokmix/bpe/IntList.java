@@ -39,6 +39,16 @@ final class IntList {
         return size;
     }
 
+    /** Exchanges contents with another list in O(1), so a result can move to where callers expect it. */
+    void swapContents(IntList other) {
+        int[] d = data;
+        data = other.data;
+        other.data = d;
+        int n = size;
+        size = other.size;
+        other.size = n;
+    }
+
     int[] toArray() {
         return Arrays.copyOf(data, size);
     }

@@ -88,7 +88,6 @@ final class PieceCache {
             return n;
         }
         captured = 0;
-        s.pairCache = pairCache;
         owner.encodePiece(b, 0, len, s, captureSink);
         int n = captured;
         int[] c = capture;

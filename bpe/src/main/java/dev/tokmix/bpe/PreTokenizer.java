@@ -48,7 +48,8 @@ final class PreTokenizer {
      * Splits {@code text[start, end)} and writes {@code (pieceStart, pieceEnd)} pairs to {@code s.pieces}.
      */
     void split(char[] text, int start, int end, EncodeScratch s) {
-        if (steps.length == 1 && fastSingleStep(steps[0], text, start, end, s.pieces)) {
+        if (steps.length == 1) {
+            splitOneStep(steps[0], text, start, end, s);
             return;
         }
         IntList cur = s.pieces;
@@ -70,33 +71,33 @@ final class PreTokenizer {
             next = t;
         }
         if (cur != s.pieces) {
-            s.pieces.clear();
-            for (int i = 0; i < cur.size; i++) {
-                s.pieces.add(cur.data[i]);
-            }
+            s.pieces.swapContents(cur);
         }
     }
 
     /**
-     * The common case: one split whose matches are the pieces — tiktoken's keep-matches step always, and an
-     * HF {@code Isolated} split whenever its matches tile the segment without gaps (true for every known
-     * full-coverage pattern). Saves a pass over the piece list.
-     *
-     * @return false if the general path must run ({@code out} is then overwritten by it)
+     * One split step, scanned once. Its matches are the pieces outright for tiktoken's keep-matches step, and for
+     * an HF {@code Isolated} split whenever they tile the segment without gaps (true for every known full-coverage
+     * pattern); then they move into {@code s.pieces} without a pass over the list. Otherwise HF's rules apply.
      */
-    private static boolean fastSingleStep(Step step, char[] text, int start, int end, IntList out) {
+    private static void splitOneStep(Step step, char[] text, int start, int end, EncodeScratch s) {
+        IntList m = s.matches;
+        m.clear();
+        step.scanner.matches(text, start, end, m);
         boolean keepMatches = step.behavior == Behavior.REMOVED && step.invert;
-        if (!keepMatches && (step.behavior != Behavior.ISOLATED || step.invert)) {
-            return false;
+        boolean isolated = step.behavior == Behavior.ISOLATED && !step.invert;
+        if (keepMatches || (isolated && tiles(m, start, end))) {
+            s.pieces.swapContents(m);
+            return;
         }
-        out.clear();
-        step.scanner.matches(text, start, end, out);
-        if (keepMatches) {
-            return true;
-        }
-        int[] d = out.data;
+        s.pieces.clear();
+        apply(step, start, end, m, s.pieces);
+    }
+
+    private static boolean tiles(IntList m, int start, int end) {
+        int[] d = m.data;
         int pos = start;
-        for (int i = 0; i < out.size; i += 2) {
+        for (int i = 0; i < m.size; i += 2) {
             if (d[i] != pos) {
                 return false;
             }

@@ -386,7 +386,6 @@ public final class Tokenizer {
         int np = pieces.size;
         BpeModel m = model;
         PieceCache cache = s.cache(m);
-        s.pairCache = cache.pairCache;
         long count = 0;
         for (int i = 0; i < np; i += 2) {
             int ps = p[i];
