@@ -17,14 +17,55 @@ import java.util.regex.Pattern;
  * SentencePiece-style BPE (Metaspace, byte fallback) is refused with a clear message.
  */
 final class HfTokenizerJson {
-    private final Path file;
+    /** Names the file (or built-in pipeline) in error messages. */
+    private final String file;
 
-    private HfTokenizerJson(Path file) {
+    private HfTokenizerJson(String file) {
         this.file = file;
     }
 
     static Tokenizer load(Path file, String text) {
-        return new HfTokenizerJson(file).build(Json.parse(text, file.toString()));
+        return new HfTokenizerJson(file.toString()).build(Json.parse(text, file.toString()));
+    }
+
+    /**
+     * The text pipeline in front of the model: normaliser (or null), pretokenizer steps and ByteLevel's
+     * {@code add_prefix_space}.
+     */
+    record Pipeline(TextNormalizer normalizer, PreTokenizer preTokenizer, boolean addPrefixSpace) {
+    }
+
+    /**
+     * Builds the pipeline that {@code normalizer} and {@code pre_tokenizer} JSON values describe.
+     *
+     * @param source        names the values in error messages
+     * @param normalizer    the {@code normalizer} value (null or {@link Json#NULL} for none)
+     * @param preTokenizer  the {@code pre_tokenizer} value; must end in ByteLevel
+     * @return the pipeline
+     */
+    static Pipeline pipeline(String source, Object normalizer, Object preTokenizer) {
+        return new HfTokenizerJson(source).pipeline(normalizer, preTokenizer);
+    }
+
+    private Pipeline pipeline(Object normalizerValue, Object preValue) {
+        List<PreTokenizer.Step> steps = new ArrayList<>();
+        boolean[] byteLevel = new boolean[2]; // [seen, addPrefixSpace]
+        if (present(preValue)) {
+            preTokenizer(object(preValue, "pre_tokenizer"), "pre_tokenizer", steps, byteLevel, true);
+        }
+        if (!byteLevel[0]) {
+            throw unsupported("pre_tokenizer", "a BPE tokenizer without a ByteLevel pretokenizer (tokmix needs"
+                    + " byte-level BPE; SentencePiece-style BPE may come later)");
+        }
+        if (byteLevel[1] && steps.size() > 1) {
+            throw unsupported("pre_tokenizer", "ByteLevel add_prefix_space after other splits");
+        }
+        TextNormalizer normalizer = present(normalizerValue)
+                ? normalizer(object(normalizerValue, "normalizer"), "normalizer") : null;
+        if (normalizer instanceof TextNormalizer.Sequence seq && seq.steps().isEmpty()) {
+            normalizer = null;
+        }
+        return new Pipeline(normalizer, new PreTokenizer(steps), byteLevel[1]);
     }
 
     private TokenizerFormatException bad(String field, String what, String remedy) {
@@ -119,24 +160,7 @@ final class HfTokenizerJson {
         if (bool(model, "byte_fallback", false, "model")) {
             throw sentencePiece("model.byte_fallback");
         }
-        Object preValue = root.get("pre_tokenizer");
-        List<PreTokenizer.Step> steps = new ArrayList<>();
-        boolean[] byteLevel = new boolean[2]; // [seen, addPrefixSpace]
-        if (present(preValue)) {
-            preTokenizer(object(preValue, "pre_tokenizer"), "pre_tokenizer", steps, byteLevel, true);
-        }
-        if (!byteLevel[0]) {
-            throw unsupported("pre_tokenizer", "a BPE tokenizer without a ByteLevel pretokenizer (tokmix needs"
-                    + " byte-level BPE; SentencePiece-style BPE may come later)");
-        }
-        if (byteLevel[1] && steps.size() > 1) {
-            throw unsupported("pre_tokenizer", "ByteLevel add_prefix_space after other splits");
-        }
-        TextNormalizer normalizer = present(root.get("normalizer"))
-                ? normalizer(object(root.get("normalizer"), "normalizer"), "normalizer") : null;
-        if (normalizer instanceof TextNormalizer.Sequence seq && seq.steps().isEmpty()) {
-            normalizer = null;
-        }
+        Pipeline pipeline = pipeline(root.get("normalizer"), root.get("pre_tokenizer"));
 
         // Vocabulary: byte-level strings -> ids, mapped back to raw bytes.
         Map<String, Object> vocabJson = object(model.get("vocab"), "model.vocab");
@@ -250,8 +274,9 @@ final class HfTokenizerJson {
         }
         BpeModel bpe = new BpeModel(tokenBytes, encodable, byteToId, pairs, ignoreMerges, unk, fuseUnk);
         MergeList mergeList = new MergeList(left, right, merged, new int[0]);
-        return new Tokenizer(file.toString(), "tokenizer.json", bpe, new PreTokenizer(steps), normalizer, added,
-                vocab.size(), byteLevel[1], () -> mergeList);
+        PieceSplitter splitter = new PieceSplitter(file, pipeline.normalizer(), pipeline.preTokenizer(),
+                pipeline.addPrefixSpace(), null, null, null);
+        return new Tokenizer(file, "tokenizer.json", bpe, splitter, added, vocab.size(), () -> mergeList);
     }
 
     private UnsupportedTokenizerException sentencePiece(String field) {

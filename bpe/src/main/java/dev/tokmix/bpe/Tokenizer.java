@@ -34,15 +34,14 @@ public final class Tokenizer {
     private final String name;
     private final String format;
     private final BpeModel model;
+    private final PieceSplitter splitter;
     private final PreTokenizer preTokenizer;
     private final TextNormalizer normalizer;
-    private final boolean normalizerAsciiIdentity;
     private final AddedTokenMatcher added;
     private final List<AddedToken> addedTokens;
     private final Map<Integer, byte[]> addedBytes;
     private final int idLimit;
     private final int vocabularySize;
-    private final boolean addPrefixSpace;
     private final boolean hasNormalizedAdded;
     private final boolean hasNonSpecialAdded;
     private volatile MergeList merges;
@@ -54,15 +53,14 @@ public final class Tokenizer {
         MergeList get();
     }
 
-    Tokenizer(String name, String format, BpeModel model, PreTokenizer preTokenizer, TextNormalizer normalizer,
-              List<AddedToken> addedTokens, int vocabularySize, boolean addPrefixSpace,
-              MergeListSource mergeSource) {
+    Tokenizer(String name, String format, BpeModel model, PieceSplitter splitter, List<AddedToken> addedTokens,
+              int vocabularySize, MergeListSource mergeSource) {
         this.name = name;
         this.format = format;
         this.model = model;
-        this.preTokenizer = preTokenizer;
-        this.normalizer = normalizer;
-        this.normalizerAsciiIdentity = normalizer == null || asciiIdentity(normalizer);
+        this.splitter = splitter;
+        this.preTokenizer = splitter.preTokenizer();
+        this.normalizer = splitter.normalizer();
         this.addedTokens = List.copyOf(addedTokens);
         List<String> matchText = new java.util.ArrayList<>(this.addedTokens.size());
         for (AddedToken t : this.addedTokens) {
@@ -82,16 +80,7 @@ public final class Tokenizer {
         this.addedBytes = Collections.unmodifiableMap(ab);
         this.idLimit = limit;
         this.vocabularySize = vocabularySize;
-        this.addPrefixSpace = addPrefixSpace;
         this.mergeSource = mergeSource;
-    }
-
-    private static boolean asciiIdentity(TextNormalizer n) {
-        return switch (n) {
-            case TextNormalizer.Unicode u -> true;
-            case TextNormalizer.Sequence s -> s.steps().stream().allMatch(Tokenizer::asciiIdentity);
-            default -> false;
-        };
     }
 
     /**
@@ -117,6 +106,23 @@ public final class Tokenizer {
      */
     public static Tokenizer load(Path file) {
         return TokenizerLoader.load(file);
+    }
+
+    /**
+     * Loads a tiktoken rank file with a chosen pipeline and special tokens, as tiktoken's
+     * {@code Encoding(name, pat_str, mergeable_ranks, special_tokens)} does; e.g. a file written by
+     * {@link TrainedBpe#writeTiktoken} with the {@link PieceSplitter} it was trained with.
+     *
+     * @param file     the rank file
+     * @param splitter the normaliser and pretokenizer
+     * @param specials special tokens and their ids (none may equal a rank in the file)
+     * @return the tokenizer
+     * @throws TokenizerFormatException if the file is malformed
+     * @throws java.io.UncheckedIOException if the file cannot be read
+     */
+    public static Tokenizer loadTiktoken(Path file, PieceSplitter splitter, Map<String, Integer> specials) {
+        return TokenizerLoader.loadTiktoken(file, TokenizerLoader.read(file), file.toString(), null, splitter,
+                specials);
     }
 
     // ---------------------------------------------------------------- encoding
@@ -343,40 +349,23 @@ public final class Tokenizer {
     /** Normalises one segment between raw-matched added tokens, then splits normalised added tokens out. */
     private long encodeSegment(char[] t, int start, int end, SpecialTokenPolicy policy, TokenSink sink,
                                EncodeScratch s) {
-        if (normalizer != null && !(normalizerAsciiIdentity && isAscii(t, start, end))) {
-            String seg = new String(t, start, end - start);
-            String norm = normalizer.apply(seg);
-            if (!norm.equals(seg)) {
-                // The normalised text lives in its own buffer; segment recursion never re-enters this branch.
-                char[] buf = norm.toCharArray();
-                return hasNormalizedAdded ? splitAdded(buf, 0, buf.length, policy, true, sink, s)
-                        : encodeSegmentPretokenized(buf, 0, buf.length, sink, s);
-            }
+        char[] norm = splitter.normalized(t, start, end);
+        if (norm != null) {
+            // The normalised text lives in its own buffer; segment recursion never re-enters this branch.
+            return hasNormalizedAdded ? splitAdded(norm, 0, norm.length, policy, true, sink, s)
+                    : encodeSegmentPretokenized(norm, 0, norm.length, sink, s);
         }
         return hasNormalizedAdded ? splitAdded(t, start, end, policy, true, sink, s)
                 : encodeSegmentPretokenized(t, start, end, sink, s);
-    }
-
-    private static boolean isAscii(char[] t, int start, int end) {
-        for (int i = start; i < end; i++) {
-            if (t[i] >= 0x80) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private long encodeSegmentPretokenized(char[] t, int start, int end, TokenSink sink, EncodeScratch s) {
         if (start >= end) {
             return 0;
         }
-        if (addPrefixSpace && t[start] != ' ') {
-            char[] buf = new char[end - start + 1];
-            buf[0] = ' ';
-            System.arraycopy(t, start, buf, 1, end - start);
-            return encodePieces(buf, 0, buf.length, sink, s);
-        }
-        return encodePieces(t, start, end, sink, s);
+        char[] prefixed = splitter.withPrefixSpace(t, start, end);
+        return prefixed != null ? encodePieces(prefixed, 0, prefixed.length, sink, s)
+                : encodePieces(t, start, end, sink, s);
     }
 
     private long encodePieces(char[] t, int start, int end, TokenSink sink, EncodeScratch s) {
@@ -544,9 +533,19 @@ public final class Tokenizer {
     }
 
     /**
-     * The pretokenizer pipeline, e.g. {@code Split(cl100k, hand-written, Isolated) -> ByteLevel}.
+     * This tokenizer's normaliser and pretokenizer, to split text into the pieces its model merges inside (for
+     * counting pretokens or replaying merges).
      *
-     * @return a description
+     * @return the splitter
+     */
+    public PieceSplitter pieceSplitter() {
+        return splitter;
+    }
+
+    /**
+     * The pretokenizer steps, as {@code tokmix info} prints them.
+     *
+     * @return the description
      */
     public String preTokenizerDescription() {
         return preTokenizer.describe();

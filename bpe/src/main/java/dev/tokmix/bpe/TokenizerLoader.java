@@ -91,9 +91,9 @@ final class TokenizerLoader {
         Builtin b = BUILTINS.get(base);
         if (b == null) {
             // A custom rank file carries no pattern or specials; cl100k's pattern is the common default.
-            return loadTiktoken(file, data, file.toString(), PieceScanners.CL100K, Map.of());
+            return loadTiktoken(file, data, file.toString(), PieceScanners.CL100K, null, Map.of());
         }
-        return loadTiktoken(file, data, file.toString(), b.pattern(), b.specials());
+        return loadTiktoken(file, data, file.toString(), b.pattern(), null, b.specials());
     }
 
     static byte[] read(Path file) {
@@ -127,11 +127,25 @@ final class TokenizerLoader {
      * @return the tokenizer
      */
     static Tokenizer loadTiktoken(Path file, String name, String pattern, Map<String, Integer> specials) {
-        return loadTiktoken(file, read(file), name, pattern, specials);
+        return loadTiktoken(file, read(file), name, pattern, null, specials);
     }
 
+    /** A rank file's pipeline: one tiktoken pattern whose matches are the pieces (gaps dropped). */
+    static PieceSplitter tiktokenSplitter(String name, String pattern) {
+        PieceScanner scanner = PieceScanners.forPattern(pattern, RegexDialect.TIKTOKEN);
+        PreTokenizer pre = new PreTokenizer(List.of(new PreTokenizer.Step(scanner, PreTokenizer.Behavior.REMOVED,
+                true, "Split(" + PatternNames.describe(pattern, scanner) + ", keep matches)")));
+        return new PieceSplitter(name, null, pre, false, null, null, pattern);
+    }
+
+    /**
+     * Loads a tiktoken rank file.
+     *
+     * @param pattern          the tiktoken pattern (used when {@code splitterOverride} is null)
+     * @param splitterOverride the pipeline to use instead of {@code pattern}, or null
+     */
     static Tokenizer loadTiktoken(Path file, byte[] data, String name, String pattern,
-                                  Map<String, Integer> specials) {
+                                  PieceSplitter splitterOverride, Map<String, Integer> specials) {
         List<byte[]> tokens = new ArrayList<>();
         List<Integer> ranks = new ArrayList<>();
         List<Integer> lines = new ArrayList<>();
@@ -247,17 +261,14 @@ final class TokenizerLoader {
             added.add(new AddedToken(e.getKey(), id, true, false, false, false, false));
         }
         BpeModel model = new BpeModel(byId, null, table, byteToId, pairs, true, -1, false);
-        PieceScanner scanner = PieceScanners.forPattern(pattern, RegexDialect.TIKTOKEN);
-        PreTokenizer pre = new PreTokenizer(List.of(new PreTokenizer.Step(scanner, PreTokenizer.Behavior.REMOVED,
-                true, "Split(" + PatternNames.describe(pattern, scanner) + ", keep matches)")));
+        PieceSplitter splitter = splitterOverride != null ? splitterOverride : tiktokenSplitter(name, pattern);
         int vocab = 0;
         for (byte[] t : byId) {
             if (t != null) {
                 vocab++;
             }
         }
-        return new Tokenizer(name, "tiktoken", model, pre, null, added, vocab, false,
-                () -> deriveMerges(model));
+        return new Tokenizer(name, "tiktoken", model, splitter, added, vocab, () -> deriveMerges(model));
     }
 
     /** Derives the merge list from ranks (see {@link MergeList}). */
