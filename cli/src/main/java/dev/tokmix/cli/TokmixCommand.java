@@ -11,8 +11,10 @@ import picocli.CommandLine.Command;
  * fails (bad input files, disallowed special tokens, unknown ids), 2 on a usage error.
  */
 @Command(name = "tokmix", mixinStandardHelpOptions = true, version = "tokmix 0.1.0",
-        description = "Native-speed toolkit for LLM pretraining data: exact BPE encoding of released tokenizers.",
-        subcommands = {EncodeCommand.class, DecodeCommand.class, InfoCommand.class, DemoCommand.class,
+        description = "Native-speed toolkit for LLM pretraining data: exact BPE encoding of released tokenizers,"
+                + " BPE training on exact data mixtures.",
+        subcommands = {EncodeCommand.class, DecodeCommand.class, InfoCommand.class, TrainCommand.class,
+                DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TokmixCommand implements Runnable {
 
