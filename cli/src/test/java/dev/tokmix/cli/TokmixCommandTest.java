@@ -44,17 +44,23 @@ class TokmixCommandTest {
     static synchronized Result run(String stdin, String... args) {
         InputStream oldIn = System.in;
         PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
         try {
             System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            // Progress bars and reports go straight to System.err; errors to picocli's writer.
+            System.setErr(new PrintStream(progress, true, StandardCharsets.UTF_8));
             int status = TokmixCommand.execute(args, new PrintWriter(err, true));
             System.out.flush();
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString());
+            return new Result(status, out.toString(StandardCharsets.UTF_8),
+                    err + progress.toString(StandardCharsets.UTF_8));
         } finally {
             System.setIn(oldIn);
             System.setOut(oldOut);
+            System.setErr(oldErr);
         }
     }
 
@@ -106,10 +112,79 @@ class TokmixCommandTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"encode", "decode", "info", "demo"}) {
+        for (String cmd : new String[] {"encode", "decode", "info", "train", "demo"}) {
             Result r = run("", cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: tokmix " + cmd), r.out());
+        }
+    }
+
+    /** Files in a folder other than the given inputs: what a failed run may have left behind. */
+    private static java.util.List<String> leftovers(Path folder, String... inputs) throws java.io.IOException {
+        try (var s = Files.list(folder)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !java.util.List.of(inputs).contains(n))
+                    .sorted().toList();
+        }
+    }
+
+    @Test
+    void trainWritesTokenizerJsonAndRankFileThatLoadAndRoundTrip() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("train-ok"));
+        Path corpus = work.resolve("corpus.txt");
+        Files.writeString(corpus, "low lower lowest newer newest wider widest\n".repeat(50) + "12345 67890\n");
+        Path json = work.resolve("tok.json");
+        Result r = run("", "train", "--input", corpus.toString(), "--vocab-size", "270", "--special", "<|endoftext|>",
+                "--pretokenizer", "digits+gpt2", "--output", json.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("\"vocabulary_size\":270"), r.out());
+        assertTrue(r.err().contains("merge "), "progress bar on stderr: " + r.err());
+        dev.tokmix.bpe.Tokenizer t = dev.tokmix.bpe.Tokenizer.load(json);
+        int[] ids = t.encode("lowest newer<|endoftext|>", dev.tokmix.bpe.SpecialTokenPolicy.all());
+        assertEquals(0, ids[ids.length - 1]);
+        assertEquals("lowest newer<|endoftext|>", new String(t.decode(ids), StandardCharsets.UTF_8));
+
+        Path rank = work.resolve("tok.tiktoken");
+        Result rr = run("", "train", "--input", corpus.toString(), "--vocab-size", "300", "--pretokenizer", "gpt2",
+                "--output", rank.toString());
+        assertEquals(0, rr.status(), rr.err());
+        assertTrue(Files.readString(rank).startsWith("IQ== 0\n"), "rank 0 is '!', as in GPT-2's vocabulary");
+        assertEquals(java.util.List.of("corpus.txt", "tok.json", "tok.tiktoken"), leftovers(work));
+    }
+
+    @Test
+    void trainRefusesBadInputWithExitOneAndLeavesNoOutput() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("train-bad"));
+        Path empty = work.resolve("empty.txt");
+        Files.writeString(empty, "");
+        Path text = work.resolve("text.txt");
+        Files.writeString(text, "some text to train on\n");
+        Path invalid = work.resolve("latin1.txt");
+        Files.write(invalid, new byte[] {'o', 'k', '\n', 'c', 'a', 'f', (byte) 0xE9, '\n'});
+        Path out = work.resolve("out.json");
+        String[][] cases = {
+            {"the training corpus is empty", "--input", empty.toString()},
+            {"smaller than the 256 byte tokens plus 2 special", "--input", text.toString(), "--special", "<a>",
+                "--special", "<b>", "--vocab-size", "257"},
+            {"must sum to a positive number", "--mix", "a=" + text + ":0", "--mix", "b=" + text + ":0",
+                "--total-bytes", "1000"},
+            {"must be a finite number >= 0", "--mix", "a=" + text + ":-1", "--total-bytes", "1000"},
+            {"the category is empty", "--mix", "a=" + empty + ":1", "--total-bytes", "1000"},
+            {"does not exist", "--input", work.resolve("missing.txt").toString()},
+            {"latin1.txt: line 2 (byte offset 6): not valid UTF-8", "--input", invalid.toString()},
+            {"unknown pretokenizer \"bert\"", "--input", text.toString(), "--pretokenizer", "bert"},
+            {"--mix needs --total-bytes", "--mix", "a=" + text + ":1"},
+        };
+        for (String[] c : cases) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--output",
+                    out.toString()));
+            args.addAll(java.util.List.of(c).subList(1, c.length));
+            if (!args.contains("--vocab-size")) {
+                args.addAll(java.util.List.of("--vocab-size", "300"));
+            }
+            Result r = run("", args.toArray(new String[0]));
+            assertEquals(1, r.status(), c[0] + ": " + r.err());
+            assertTrue(r.err().contains(c[0]), "expected \"" + c[0] + "\" in: " + r.err());
+            assertEquals(java.util.List.of("empty.txt", "latin1.txt", "text.txt"), leftovers(work), c[0]);
         }
     }
 }

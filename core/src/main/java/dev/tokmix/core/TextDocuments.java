@@ -220,10 +220,71 @@ public final class TextDocuments {
                 default -> throw new IllegalStateException(split.toString());
             }
         } catch (CharacterCodingException e) {
-            throw new TokmixException(f + ": line " + (lines == null ? 1 : lines.lineNumber() + 1)
-                    + ": not valid UTF-8\n  remedy: convert the file to UTF-8 (e.g. iconv) or leave it out");
+            // The reader decodes ahead of the line it returns, so find the exact spot in the bytes.
+            long[] at = firstInvalidUtf8(f);
+            throw new TokmixException(f + ": line " + at[0] + " (byte offset " + at[1] + "): not valid UTF-8"
+                    + "\n  remedy: convert the file to UTF-8 (e.g. iconv) or leave it out");
         } catch (NoSuchFileException e) {
             throw new UncheckedIOException("input " + f + " does not exist", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Finds the first ill-formed UTF-8 sequence of a file (after gzip decompression): overlong forms, surrogates
+     * and code points above U+10FFFF count as ill-formed, as in Java's strict decoder.
+     *
+     * @return {1-based line, byte offset}; {-1, -1} if the file is valid
+     */
+    static long[] firstInvalidUtf8(Path f) {
+        try (InputStream raw = Files.newInputStream(f);
+             InputStream in = new java.io.BufferedInputStream(
+                     f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")
+                             ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
+            long offset = 0;
+            long line = 1;
+            int b;
+            while ((b = in.read()) >= 0) {
+                long start = offset++;
+                if (b < 0x80) {
+                    if (b == '\n') {
+                        line++;
+                    }
+                    continue;
+                }
+                int need;
+                int min;
+                int cp;
+                if (b >= 0xC2 && b <= 0xDF) {
+                    need = 1;
+                    min = 0x80;
+                    cp = b & 0x1F;
+                } else if (b >= 0xE0 && b <= 0xEF) {
+                    need = 2;
+                    min = 0x800;
+                    cp = b & 0x0F;
+                } else if (b >= 0xF0 && b <= 0xF4) {
+                    need = 3;
+                    min = 0x10000;
+                    cp = b & 0x07;
+                } else {
+                    return new long[] {line, start};
+                }
+                for (int i = 0; i < need; i++) {
+                    in.mark(1);
+                    int c = in.read();
+                    if (c < 0 || (c & 0xC0) != 0x80) {
+                        return new long[] {line, start};
+                    }
+                    offset++;
+                    cp = (cp << 6) | (c & 0x3F);
+                }
+                if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                    return new long[] {line, start};
+                }
+            }
+            return new long[] {-1, -1};
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
         }
