@@ -87,6 +87,18 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return train();
+        } catch (OutOfMemoryError e) {
+            // Training keeps every distinct pretoken and its symbols in memory; say how to get more.
+            throw new TokmixException("training ran out of heap (" + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MB)\n  remedy: give the JVM more heap (TOKMIX_JAVA_OPTS=-Xmx16g ./tokmix train ...), or"
+                    + " train on a sample; memory grows with the distinct pretokens, about 40 bytes per byte of"
+                    + " distinct pretoken text");
+        }
+    }
+
+    private int train() {
         if (inputs.isEmpty() == mix.isEmpty()) {
             throw new TokmixException("give either --input PATH... or --mix NAME=PATH:WEIGHT ...\n  remedy: see"
                     + " tokmix train --help");
@@ -147,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         bpe.write(output);
         long t3 = System.nanoTime();
-        report(bpe, counts, streamBytes, plan, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t0) / 1e9, nThreads);
+        report(bpe, streamBytes, plan, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t0) / 1e9, nThreads);
         return 0;
     }
 
@@ -166,7 +178,7 @@ final class TrainCommand implements Callable<Integer> {
         return sum;
     }
 
-    private void report(TrainedBpe bpe, PretokenCounts counts, long streamBytes, DocumentMix plan,
+    private void report(TrainedBpe bpe, long streamBytes, DocumentMix plan,
                         double countSeconds, double mergeSeconds, double totalSeconds, int nThreads) {
         long peak = peakHeapBytes();
         int mergeCount = bpe.merges().size();
@@ -180,8 +192,8 @@ final class TrainCommand implements Callable<Integer> {
                     .append(",\"merges\":").append(mergeCount)
                     .append(",\"special_tokens\":").append(bpe.specialTokens().size())
                     .append(",\"stream_bytes\":").append(streamBytes)
-                    .append(",\"unique_pretokens\":").append(counts.size())
-                    .append(",\"pretokens\":").append(counts.totalCount())
+                    .append(",\"unique_pretokens\":").append(bpe.stats().uniquePieces())
+                    .append(",\"pretokens\":").append(bpe.stats().pieces())
                     .append(",\"threads\":").append(nThreads)
                     .append(",\"count_seconds\":").append(round(countSeconds))
                     .append(",\"merge_seconds\":").append(round(mergeSeconds))
@@ -198,7 +210,7 @@ final class TrainCommand implements Callable<Integer> {
         err.printf("trained %s: %,d tokens (%,d merges%s) with %s on %,d bytes (%,d unique pretokens)%n", output,
                 bpe.vocabularySize(), mergeCount,
                 bpe.vocabularySize() < vocabSize ? ", stopped early: no pair left above --min-frequency" : "",
-                bpe.pieceSplitter().name(), streamBytes, counts.size());
+                bpe.pieceSplitter().name(), streamBytes, bpe.stats().uniquePieces());
         err.printf("time: count %.1f s (%.1f MB/s, %d threads), merge %.1f s (%,.0f merges/s), total %.1f s;"
                         + " peak heap <= %,d MB%n", countSeconds, streamBytes / 1e6 / Math.max(1e-9, countSeconds),
                 nThreads, mergeSeconds, mergeCount / Math.max(1e-9, mergeSeconds), totalSeconds, peak >> 20);
