@@ -274,8 +274,11 @@ final class HfTokenizerJson {
         }
         BpeModel bpe = new BpeModel(tokenBytes, encodable, byteToId, pairs, ignoreMerges, unk, fuseUnk);
         MergeList mergeList = new MergeList(left, right, merged, new int[0]);
+        // The pipeline's JSON is kept so a trainer can write the same pipeline into a new tokenizer.json.
+        Object normalizerValue = root.get("normalizer");
         PieceSplitter splitter = new PieceSplitter(file, pipeline.normalizer(), pipeline.preTokenizer(),
-                pipeline.addPrefixSpace(), null, null, null);
+                pipeline.addPrefixSpace(), present(normalizerValue) ? Json.write(normalizerValue) : null,
+                Json.write(root.get("pre_tokenizer")), null);
         return new Tokenizer(file, "tokenizer.json", bpe, splitter, added, vocab.size(), () -> mergeList);
     }
 

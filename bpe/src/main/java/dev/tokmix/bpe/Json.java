@@ -47,6 +47,46 @@ final class Json {
         return v;
     }
 
+    /**
+     * Writes a value tree back as compact JSON (the inverse of {@link #parse}; numbers keep their parsed type).
+     *
+     * @param v a value from {@link #parse}
+     * @return the JSON text
+     */
+    static String write(Object v) {
+        StringBuilder sb = new StringBuilder();
+        write(v, sb);
+        return sb.toString();
+    }
+
+    private static void write(Object v, StringBuilder sb) {
+        if (v == NULL || v == null) {
+            sb.append("null");
+        } else if (v instanceof String str) {
+            dev.tokmix.core.JsonStrings.quote(str, sb);
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(first ? "" : ",");
+                dev.tokmix.core.JsonStrings.quote((String) e.getKey(), sb);
+                sb.append(':');
+                write(e.getValue(), sb);
+                first = false;
+            }
+            sb.append('}');
+        } else if (v instanceof List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                sb.append(i == 0 ? "" : ",");
+                write(l.get(i), sb);
+            }
+            sb.append(']');
+        } else {
+            sb.append(v); // Long, Double, Boolean
+        }
+    }
+
     private TokenizerFormatException error(String what) {
         int line = 1;
         int col = 1;

@@ -20,7 +20,7 @@ import java.util.Map;
  *   <li>{@code cl100k} (GPT-3.5/4), {@code o200k} (GPT-4o), {@code llama3}, {@code qwen2} (NFC, single digits),
  *       {@code deepseek_v3} (three splits): a {@code Split} with the model's pattern, then {@code ByteLevel}.</li>
  * </ul>
- * A loaded tokenizer's own pipeline is {@link Tokenizer#pieceSplitter()}.
+ * A loaded tokenizer's own pipeline is {@link Tokenizer#pieceSplitter()}; {@link #of(String)} takes either.
  *
  * <pre>{@code
  * PieceSplitter gpt2 = PieceSplitter.named("gpt2");
@@ -111,11 +111,31 @@ public final class PieceSplitter {
         String[] def = BUILT_INS.get(key);
         if (def == null) {
             throw new UnsupportedPatternException(name, 0, "unknown pretokenizer \"" + name + "\"; known: "
-                    + String.join(", ", BUILT_INS.keySet()) + " (r50k and p50k are gpt2)");
+                    + String.join(", ", BUILT_INS.keySet()) + " (r50k and p50k are gpt2), or the path of a"
+                    + " tokenizer.json whose pipeline to use");
         }
         HfTokenizerJson.Pipeline p = HfTokenizerJson.pipeline("built-in pretokenizer " + key,
                 def[0] == null ? null : Json.parse(def[0], key), Json.parse(def[1], key));
         return new PieceSplitter(key, p.normalizer(), p.preTokenizer(), p.addPrefixSpace(), def[0], def[1], def[2]);
+    }
+
+    /**
+     * Returns a built-in pipeline ({@link #named(String)}), or else the pipeline of a tokenizer
+     * ({@link Tokenizer#load(String)}: a built-in tiktoken name or a {@code .tiktoken} / {@code tokenizer.json}
+     * path), e.g. {@code data/hf/claude/tokenizer.json} to train with Claude's NFKC normaliser and pretokenizer.
+     *
+     * @param spec a built-in pipeline name or a tokenizer spec
+     * @return the splitter
+     * @throws UnsupportedPatternException if {@code spec} is neither a known name nor an existing file
+     * @throws TokenizerFormatException if the tokenizer file is malformed
+     */
+    public static PieceSplitter of(String spec) {
+        String key = spec.toLowerCase(Locale.ROOT).replace("_base", "");
+        if (BUILT_INS.containsKey(key) || key.equals("r50k") || key.equals("p50k")
+                || !java.nio.file.Files.exists(java.nio.file.Path.of(spec))) {
+            return named(spec);
+        }
+        return Tokenizer.load(spec).pieceSplitter();
     }
 
     /**

@@ -55,8 +55,8 @@ final class TrainCommand implements Callable<Integer> {
     int vocabSize;
 
     @Option(names = "--pretokenizer", paramLabel = "NAME", defaultValue = "gpt2",
-            description = "gpt2 (r50k, p50k), digits+gpt2, cl100k, o200k, llama3, qwen2, deepseek_v3"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "gpt2 (r50k, p50k), digits+gpt2, cl100k, o200k, llama3, qwen2, deepseek_v3, or a"
+                    + " tokenizer.json whose normaliser and pretokenizer to use (default: ${DEFAULT-VALUE}).")
     String pretokenizer;
 
     @Option(names = "--min-frequency", paramLabel = "F", defaultValue = "0",
@@ -93,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
             // Training keeps every distinct pretoken and its symbols in memory; say how to get more.
             throw new TokmixException("training ran out of heap (" + (Runtime.getRuntime().maxMemory() >> 20)
                     + " MB)\n  remedy: give the JVM more heap (TOKMIX_JAVA_OPTS=-Xmx16g ./tokmix train ...), or"
-                    + " train on a sample; memory grows with the distinct pretokens, about 40 bytes per byte of"
+                    + " train on a sample; memory grows with the distinct pretokens, about 50 bytes per byte of"
                     + " distinct pretoken text");
         }
     }
@@ -107,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new TokmixException("--mix needs --total-bytes B (the size of the mixed stream)");
         }
         TextDocuments.Split how = TextDocuments.Split.parse(split);
-        PieceSplitter splitter = PieceSplitter.named(pretokenizer);
+        PieceSplitter splitter = PieceSplitter.of(pretokenizer);
         // Built first so a bad vocabulary size or special token fails before any reading.
         BpeTrainer trainer = new BpeTrainer(splitter, vocabSize, minFrequency, specials);
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();

@@ -165,9 +165,9 @@ class TrainerParityTest {
     }
 
     private Path trainJson(String pretokenizer, int vocab, List<String> specials) {
-        PieceSplitter s = PieceSplitter.named(pretokenizer);
+        PieceSplitter s = PieceSplitter.of(pretokenizer);
         TrainedBpe bpe = new BpeTrainer(s, vocab, 0, specials).train(count(s, corpus().train, 2), null);
-        Path file = tmp.resolve(pretokenizer.replace('+', '_') + ".json");
+        Path file = tmp.resolve(pretokenizer.replaceAll("[^a-z0-9]", "_") + ".json");
         bpe.writeTokenizerJson(file);
         return file;
     }
@@ -219,6 +219,15 @@ class TrainerParityTest {
         List<String> docs = corpus().heldBack.subList(corpus().heldBack.size() / 3, corpus().heldBack.size());
         assertSameAsDjl(pretokenizer + ", vocabulary 3000", file, docs.stream().filter(d -> d.hashCode() % 5 == 0)
                 .toList(), 600_000);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"claude", "qwen3", "gpt35turbo"})
+    void aReleasedTokenizersPipelineTrainsAFileHfTokenizersReadsAlike(String name) throws IOException {
+        // Claude: NFKC normaliser; Qwen 3: NFC and single digits; GPT-3.5: Split(Removed, invert).
+        Path file = trainJson(TestData.hfTokenizerFile(name).toString(), 3000, List.of());
+        assertSameAsDjl(name + "'s pipeline, vocabulary 3000", file, corpus().heldBack.stream()
+                .filter(d -> Math.floorMod(d.hashCode(), 7) == 1).toList(), 400_000);
     }
 
     @ParameterizedTest
