@@ -7,7 +7,7 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo bench data clean
+.PHONY: all build test demo bench bench-train data clean
 
 all: build
 
@@ -30,6 +30,17 @@ BENCH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 3s
 bench: build data
 	java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dtokmix.data=$(CURDIR)/$(DATA) \
 	  -jar jmh/target/benchmarks.jar BpeEncodeBenchmark $(BENCH_ARGS) -rf json -rff jmh-result.json
+
+# Trainer: the 100 MB mixed-text target timed by the CLI itself under a 4 GB heap cap (three runs), then JMH
+# for the counting and merge phases with -prof gc. Output tokenizers go to $(TRAIN_OUT).
+TRAIN_OUT ?= /tmp/tokmix-bench-train
+bench-train: build data
+	mkdir -p $(TRAIN_OUT)
+	for run in 1 2 3; do TOKMIX_JAVA_OPTS=-Xmx4g ./tokmix train --mix prose=$(DATA)/text/prose:0.5 \
+	  --mix code=$(DATA)/text/code:0.5 --total-bytes 100000000 --seed 1 --vocab-size 30000 \
+	  --pretokenizer digits+gpt2 --output $(TRAIN_OUT)/mix100.json --json; done
+	java --enable-native-access=ALL-UNNAMED -Dtokmix.data=$(CURDIR)/$(DATA) \
+	  -jar jmh/target/benchmarks.jar BpeTrainBenchmark -prof gc $(BENCH_ARGS) -rf json -rff jmh-train-result.json
 
 clean:
 	$(MVN) -q clean
