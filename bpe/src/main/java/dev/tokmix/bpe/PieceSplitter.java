@@ -175,6 +175,16 @@ public final class PieceSplitter {
         return tiktokenPattern;
     }
 
+    /**
+     * Whether this pipeline can be written into a {@code tokenizer.json} (built-in pipelines and those taken
+     * from a {@code tokenizer.json}; not the pattern of a tiktoken rank file).
+     *
+     * @return true if a trainer can write a {@code tokenizer.json} with it
+     */
+    public boolean hasTokenizerJsonForm() {
+        return preTokenizerJson != null;
+    }
+
     /** The {@code normalizer} JSON for a {@code tokenizer.json} (null: none), or null if not known. */
     String normalizerJson() {
         return normalizerJson;

@@ -3,9 +3,6 @@ package dev.tokmix.bpe;
 import dev.tokmix.core.AtomicFile;
 import dev.tokmix.core.JsonStrings;
 import dev.tokmix.core.TokmixException;
-import java.io.BufferedWriter;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -30,15 +27,16 @@ public final class TrainedBpe {
     /**
      * Numbers about a training run.
      *
-     * @param uniquePieces   distinct pretokens
-     * @param pieces         pretokens counted, repeats included
-     * @param textBytes      bytes of text the pretokens cover
-     * @param symbols        bytes of the distinct pretokens of two or more bytes (the merge loop's symbols)
-     * @param pairs          distinct adjacent pairs ever seen
-     * @param mergeSeconds   time of the merge loop, seconds
+     * @param uniquePieceCount distinct pretokens
+     * @param pieceCount       pretokens counted, repeats included
+     * @param textBytes        bytes of text the pretokens cover
+     * @param symbolCount      bytes of the distinct pretokens of two or more bytes (the merge loop's symbols)
+     * @param pairCount        distinct adjacent pairs ever seen
+     * @param mergeCount       merges done
+     * @param trainSeconds     time of {@link BpeTrainer#train} (symbol setup and merge loop), seconds
      */
-    public record Stats(int uniquePieces, long pieces, long textBytes, int symbols, int pairs,
-                        double mergeSeconds) {
+    public record Stats(int uniquePieceCount, long pieceCount, long textBytes, int symbolCount, int pairCount,
+                        int mergeCount, double trainSeconds) {
     }
 
     private final PieceSplitter splitter;
@@ -189,45 +187,76 @@ public final class TrainedBpe {
      * Writes {@link #toTokenizerJson()} to a file, crash-safely (temporary name, fsync, rename).
      *
      * @param file the {@code tokenizer.json} to create or replace
+     * @throws TokmixException as {@link #toTokenizerJson()} does, before anything is written
+     * @throws java.io.UncheckedIOException naming the file if it cannot be written
      */
     public void writeTokenizerJson(Path file) {
-        String json = toTokenizerJson();
-        AtomicFile.write(file, out -> out.write(json.getBytes(StandardCharsets.UTF_8)));
+        byte[] json = toTokenizerJson().getBytes(StandardCharsets.UTF_8);
+        AtomicFile.write(file, out -> out.write(json));
     }
 
     /**
-     * Writes a tiktoken rank file ({@code base64(token bytes) rank} per line, rank = id, special tokens left
-     * out), crash-safely.
+     * The tiktoken rank file: {@code base64(token bytes) rank} per line, rank = id, special tokens left out.
+     *
+     * @return the file's bytes
+     * @throws TokmixException if a merge produced a special token's id (a special token that is also a piece of
+     *                         text cannot be expressed in a rank file, which has no place for special tokens)
+     */
+    public byte[] toTiktoken() {
+        int k = specialTokens.size();
+        for (int r = 0; r < merged.length; r++) {
+            if (merged[r] < k) {
+                throw new TokmixException("special token \"" + specialTokens.get(merged[r]) + "\" was learned as a"
+                        + " merge of ordinary text (merge " + r + "), which a tiktoken rank file cannot express"
+                        + "\n  remedy: write a tokenizer.json, or choose special tokens that cannot occur as one piece"
+                        + " of text, such as <|name|>");
+            }
+        }
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(tokens.size() * 16);
+        Base64.Encoder b64 = Base64.getEncoder();
+        for (int id = k; id < tokens.size(); id++) {
+            buf.writeBytes(b64.encode(tokens.get(id)));
+            buf.write(' ');
+            buf.writeBytes(Integer.toString(id).getBytes(StandardCharsets.US_ASCII));
+            buf.write('\n');
+        }
+        return buf.toByteArray();
+    }
+
+    /**
+     * Writes {@link #toTiktoken()} to a file, crash-safely.
      *
      * @param file the {@code .tiktoken} file to create or replace
+     * @throws TokmixException as {@link #toTiktoken()} does, before anything is written
+     * @throws java.io.UncheckedIOException naming the file if it cannot be written
      */
     public void writeTiktoken(Path file) {
-        int k = specialTokens.size();
-        AtomicFile.write(file, out -> {
-            Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.US_ASCII), 1 << 16);
-            Base64.Encoder b64 = Base64.getEncoder();
-            for (int id = k; id < tokens.size(); id++) {
-                w.write(b64.encodeToString(tokens.get(id)));
-                w.write(' ');
-                w.write(Integer.toString(id));
-                w.write('\n');
-            }
-            w.flush();
-        });
+        byte[] ranks = toTiktoken();
+        AtomicFile.write(file, out -> out.write(ranks));
     }
 
     /**
-     * Writes the tokenizer in the format its name asks for: {@code .tiktoken} → rank file, anything else →
-     * {@code tokenizer.json}.
+     * The file content for a name: {@code .tiktoken} → rank file, anything else → {@code tokenizer.json}.
+     *
+     * @param file the output file's name
+     * @return the bytes to write
+     * @throws TokmixException if the tokenizer cannot be expressed in that format
+     */
+    public byte[] serialize(Path file) {
+        return file.getFileName().toString().endsWith(".tiktoken") ? toTiktoken()
+                : toTokenizerJson().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes the tokenizer in the format its name asks for ({@link #serialize}), crash-safely.
      *
      * @param file the output file
+     * @throws TokmixException if the tokenizer cannot be expressed in that format, before anything is written
+     * @throws java.io.UncheckedIOException naming the file if it cannot be written
      */
     public void write(Path file) {
-        if (file.getFileName().toString().endsWith(".tiktoken")) {
-            writeTiktoken(file);
-        } else {
-            writeTokenizerJson(file);
-        }
+        byte[] content = serialize(file);
+        AtomicFile.write(file, out -> out.write(content));
     }
 
     /**

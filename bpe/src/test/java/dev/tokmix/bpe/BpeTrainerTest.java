@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The trainer's contract on hand-made counts: ids, tie-break, merge order, re-spelled tokens, 64-bit counts. */
+/**
+ * The trainer's contract on hand-made counts: ids, tie-break, merge order, a merge re-spelling an existing token
+ * (a special token), 64-bit counts, minimum frequency, and refusals.
+ */
 class BpeTrainerTest {
     private static final PieceSplitter GPT2 = PieceSplitter.named("gpt2");
 
@@ -93,9 +96,27 @@ class BpeTrainerTest {
     }
 
     @Test
-    void specialTokenSpelledByALearnedTokenIsRefusedWhenWriting() {
-        TrainedBpe t = new BpeTrainer(GPT2, 260, 0, List.of("ab")).train(counts("ab", 5), null);
-        assertTrue(assertThrows(TokmixException.class, t::toTokenizerJson).getMessage().contains("<|name|>"));
+    void aMergeSpellingASpecialTokenReusesItsIdAsHfDoes() {
+        // HF keeps specials in the trainer's string -> id map, so merging "a" + "b" yields the special "ab" (id 0)
+        // and adds no vocabulary entry; the next merge then builds on id 0.
+        TrainedBpe t = new BpeTrainer(GPT2, 258, 0, List.of("ab")).train(counts("ab", 5, "abc", 4, "xy", 1), null);
+        MergeList m = t.merges();
+        assertEquals(0, m.merged(0), "(a, b) -> the special token's id");
+        assertEquals("abc", text(t, m.merged(1)));
+        assertEquals(0, m.left(1));
+        assertEquals(258, t.vocabularySize());
+        // tokenizer.json expresses it (the special is in model.vocab, as HF writes it) ...
+        Tokenizer tok = t.toTokenizer();
+        assertArrayEquals(new int[] {m.merged(1)}, tok.encodeOrdinary("abc"));
+        // ... a rank file cannot, and says so before writing anything.
+        assertTrue(assertThrows(TokmixException.class, t::toTiktoken).getMessage().contains("tokenizer.json"));
+    }
+
+    @Test
+    void rejectsSpecialTokensWithLoneSurrogatesOrOfOneByte() {
+        assertThrows(TokmixException.class, () -> new BpeTrainer(GPT2, 300, 0, List.of("<\uD800>")));
+        assertTrue(assertThrows(TokmixException.class, () -> new BpeTrainer(GPT2, 300, 0, List.of("a")))
+                .getMessage().contains("single byte 0x61"));
     }
 
     @Test

@@ -46,9 +46,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--total-bytes", paramLabel = "B", description = "Bytes of the mixed training stream.")
     Long totalBytes;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the document draws"
-            + " (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the document draws (default: 0).")
+    Long seed;
 
     @Option(names = "--vocab-size", paramLabel = "N", required = true,
             description = "Vocabulary size: special tokens + 256 bytes + learned tokens.")
@@ -106,8 +105,17 @@ final class TrainCommand implements Callable<Integer> {
         if (!mix.isEmpty() && totalBytes == null) {
             throw new TokmixException("--mix needs --total-bytes B (the size of the mixed stream)");
         }
+        if (mix.isEmpty() && (totalBytes != null || seed != null)) {
+            throw new TokmixException("--total-bytes and --seed shape a --mix stream; --input trains on the files as"
+                    + " they are\n  remedy: drop them, or use --mix NAME=PATH:WEIGHT");
+        }
         TextDocuments.Split how = TextDocuments.Split.parse(split);
         PieceSplitter splitter = PieceSplitter.of(pretokenizer);
+        if (!output.getFileName().toString().endsWith(".tiktoken") && !splitter.hasTokenizerJsonForm()) {
+            throw new TokmixException("pretokenizer " + pretokenizer + " has no tokenizer.json form (a rank file"
+                    + " carries only its pattern)\n  remedy: write FILE.tiktoken, or use a built-in pretokenizer or a"
+                    + " tokenizer.json");
+        }
         // Built first so a bad vocabulary size or special token fails before any reading.
         BpeTrainer trainer = new BpeTrainer(splitter, vocabSize, minFrequency, specials);
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -123,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
                 for (String m : mix) {
                     cats.add(DocumentMix.Category.parse(m));
                 }
-                plan = DocumentMix.plan(cats, totalBytes, seed, how, jsonField);
+                plan = DocumentMix.plan(cats, totalBytes, seed == null ? 0 : seed, how, jsonField);
                 long available = plan.realised().stream().mapToLong(DocumentMix.Realised::availableBytes).sum();
                 Progress bar = new Progress(err, "count ", available);
                 plan.forEach((text, draws, category) -> {
@@ -153,11 +161,14 @@ final class TrainCommand implements Callable<Integer> {
         TrainedBpe bpe = trainer.train(counts, (done, planned) -> merges.advance(1, 0));
         merges.finish();
         long t2 = System.nanoTime();
+        // Serialised before anything is written, so a tokenizer that cannot take this format leaves no file; the
+        // sidecar follows the tokenizer it describes.
+        byte[] content = bpe.serialize(output);
+        AtomicFile.write(output, out -> out.write(content));
         if (plan != null) {
-            String sidecar = plan.toJson();
-            AtomicFile.write(mixSidecar(output), out -> out.write(sidecar.getBytes(StandardCharsets.UTF_8)));
+            byte[] sidecar = plan.toJson().getBytes(StandardCharsets.UTF_8);
+            AtomicFile.write(mixSidecar(output), out -> out.write(sidecar));
         }
-        bpe.write(output);
         long t3 = System.nanoTime();
         report(bpe, streamBytes, plan, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t0) / 1e9, nThreads);
         return 0;
@@ -192,8 +203,8 @@ final class TrainCommand implements Callable<Integer> {
                     .append(",\"merges\":").append(mergeCount)
                     .append(",\"special_tokens\":").append(bpe.specialTokens().size())
                     .append(",\"stream_bytes\":").append(streamBytes)
-                    .append(",\"unique_pretokens\":").append(bpe.stats().uniquePieces())
-                    .append(",\"pretokens\":").append(bpe.stats().pieces())
+                    .append(",\"unique_pretokens\":").append(bpe.stats().uniquePieceCount())
+                    .append(",\"pretokens\":").append(bpe.stats().pieceCount())
                     .append(",\"threads\":").append(nThreads)
                     .append(",\"count_seconds\":").append(round(countSeconds))
                     .append(",\"merge_seconds\":").append(round(mergeSeconds))
@@ -210,7 +221,7 @@ final class TrainCommand implements Callable<Integer> {
         err.printf("trained %s: %,d tokens (%,d merges%s) with %s on %,d bytes (%,d unique pretokens)%n", output,
                 bpe.vocabularySize(), mergeCount,
                 bpe.vocabularySize() < vocabSize ? ", stopped early: no pair left above --min-frequency" : "",
-                bpe.pieceSplitter().name(), streamBytes, bpe.stats().uniquePieces());
+                bpe.pieceSplitter().name(), streamBytes, bpe.stats().uniquePieceCount());
         err.printf("time: count %.1f s (%.1f MB/s, %d threads), merge %.1f s (%,.0f merges/s), total %.1f s;"
                         + " peak heap <= %,d MB%n", countSeconds, streamBytes / 1e6 / Math.max(1e-9, countSeconds),
                 nThreads, mergeSeconds, mergeCount / Math.max(1e-9, mergeSeconds), totalSeconds, peak >> 20);

@@ -173,6 +173,8 @@ class TokmixCommandTest {
             {"latin1.txt: line 2 (byte offset 6): not valid UTF-8", "--input", invalid.toString()},
             {"unknown pretokenizer \"bert\"", "--input", text.toString(), "--pretokenizer", "bert"},
             {"--mix needs --total-bytes", "--mix", "a=" + text + ":1"},
+            {"--total-bytes and --seed shape a --mix stream", "--input", text.toString(), "--seed", "3"},
+            {"has no tokenizer.json form", "--input", text.toString(), "--pretokenizer", tokenizer.toString()},
         };
         for (String[] c : cases) {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--output",

@@ -47,6 +47,7 @@ public final class AtomicFile {
         Path dir = abs.getParent();
         Path tmp = dir.resolve("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
                 + SEQ.incrementAndGet());
+        boolean moved = false;
         try {
             Files.createDirectories(dir);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -60,18 +61,20 @@ public final class AtomicFile {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
+            moved = true;
             forceDirectory(dir);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e
+                    + "\n  remedy: check that the folder exists, is writable and has free space", e);
+        } finally {
+            // Any failure, errors included (out of memory while writing), removes the temporary file.
+            if (!moved) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // Nothing more can be done; the name starts with '.' and says what it is.
+                }
             }
-            if (e instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage()
-                    + "\n  remedy: check that the folder exists, is writable and has free space", (IOException) e);
         }
     }
 

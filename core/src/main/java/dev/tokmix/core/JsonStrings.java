@@ -41,8 +41,13 @@ public final class JsonStrings {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+                    boolean lone = Character.isHighSurrogate(c)
+                            ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
+                            : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+                    if (c < 0x20 || c == 0x7f || lone) {
+                        // A lone surrogate cannot be written as UTF-8; as an escape it is at least not lost.
+                        out.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 15]).append(HEX[(c >> 4) & 15])
+                                .append(HEX[c & 15]);
                     } else {
                         out.append(c);
                     }

@@ -58,7 +58,8 @@ final class JsonlText {
             ws();
             expect(':');
             ws();
-            if (key.equals(field) && found == null) {
+            if (key.equals(field)) {
+                // A repeated key: the last value wins, as in Python's json and JavaScript's JSON.parse.
                 if (peek() != '"') {
                     throw error("field \"" + field + "\" is not a string");
                 }
@@ -147,7 +148,8 @@ final class JsonlText {
                         }
                         int v = 0;
                         for (int i = 0; i < 4; i++) {
-                            int d = Character.digit(s.charAt(pos + i), 16);
+                            char h = s.charAt(pos + i);
+                            int d = h < 0x80 ? Character.digit(h, 16) : -1;
                             if (d < 0) {
                                 throw error("bad \\u escape");
                             }
@@ -167,35 +169,112 @@ final class JsonlText {
         }
     }
 
+    /** Skips one JSON value, checking its syntax (nesting is limited to keep the stack bounded). */
     private void skipValue() {
+        skipValue(0);
+    }
+
+    private void skipValue(int depth) {
+        if (depth > 512) {
+            throw error("values nested more than 512 deep");
+        }
         char c = peek();
         switch (c) {
             case '"' -> string();
-            case '{', '[' -> {
-                int depth = 0;
-                do {
-                    char d = peek();
-                    if (d == '"') {
-                        string();
-                        continue;
-                    }
+            case '{' -> {
+                pos++;
+                ws();
+                if (peek() == '}') {
                     pos++;
-                    if (d == '{' || d == '[') {
-                        depth++;
-                    } else if (d == '}' || d == ']') {
-                        depth--;
+                    return;
+                }
+                while (true) {
+                    ws();
+                    string();
+                    ws();
+                    expect(':');
+                    ws();
+                    skipValue(depth + 1);
+                    ws();
+                    char d = next();
+                    if (d == '}') {
+                        return;
                     }
-                } while (depth > 0);
+                    if (d != ',') {
+                        pos--;
+                        throw error("expected ',' or '}'");
+                    }
+                }
             }
-            default -> {
-                int start = pos;
-                while (pos < s.length() && ",}] \t\r\n".indexOf(s.charAt(pos)) < 0) {
+            case '[' -> {
+                pos++;
+                ws();
+                if (peek() == ']') {
                     pos++;
+                    return;
                 }
-                if (pos == start) {
-                    throw error("expected a value");
+                while (true) {
+                    ws();
+                    skipValue(depth + 1);
+                    ws();
+                    char d = next();
+                    if (d == ']') {
+                        return;
+                    }
+                    if (d != ',') {
+                        pos--;
+                        throw error("expected ',' or ']'");
+                    }
                 }
+            }
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> number();
+        }
+    }
+
+    private void literal(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (pos >= s.length() || s.charAt(pos) != word.charAt(i)) {
+                throw error("expected " + word);
+            }
+            pos++;
+        }
+    }
+
+    /** JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+    private void number() {
+        int start = pos;
+        if (pos < s.length() && s.charAt(pos) == '-') {
+            pos++;
+        }
+        if (digits() == 0) {
+            pos = start;
+            throw error("expected a value");
+        }
+        if (pos < s.length() && s.charAt(pos) == '.') {
+            pos++;
+            if (digits() == 0) {
+                throw error("expected digits after '.'");
             }
         }
+        if (pos < s.length() && (s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
+            pos++;
+            if (pos < s.length() && (s.charAt(pos) == '+' || s.charAt(pos) == '-')) {
+                pos++;
+            }
+            if (digits() == 0) {
+                throw error("expected digits in the exponent");
+            }
+        }
+    }
+
+    private int digits() {
+        int start = pos;
+        while (pos < s.length() && s.charAt(pos) >= '0' && s.charAt(pos) <= '9') {
+            pos++;
+        }
+        return pos - start;
     }
 }

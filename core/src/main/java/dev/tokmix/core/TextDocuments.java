@@ -124,9 +124,7 @@ public final class TextDocuments {
         for (Path in : inputs) {
             if (Files.isDirectory(in)) {
                 try (Stream<Path> s = Files.walk(in)) {
-                    List<Path> found = s.filter(Files::isRegularFile)
-                            .filter(p -> !in.relativize(p).toString().startsWith(".")
-                                    && !p.getFileName().toString().startsWith("."))
+                    List<Path> found = s.filter(Files::isRegularFile).filter(p -> !hidden(in.relativize(p)))
                             .sorted().toList();
                     if (found.isEmpty()) {
                         throw new TokmixException("input folder " + in + " holds no files\n  remedy: point at a"
@@ -160,6 +158,16 @@ public final class TextDocuments {
             readFile(f, visitor, index);
         }
         return index[0];
+    }
+
+    /** True if any name on the path starts with '.' ({@code .git/}, {@code .DS_Store}, editor backups). */
+    private static boolean hidden(Path relative) {
+        for (Path name : relative) {
+            if (name.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isJsonl(Path f) {
@@ -226,8 +234,12 @@ public final class TextDocuments {
                     + "\n  remedy: convert the file to UTF-8 (e.g. iconv) or leave it out");
         } catch (NoSuchFileException e) {
             throw new UncheckedIOException("input " + f + " does not exist", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UncheckedIOException("cannot read " + f + ": permission denied\n  remedy: make the file"
+                    + " readable (chmod) or leave it out", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + f + ": " + e + "\n  remedy: check the file (a .gz"
+                    + " must be a complete gzip stream)", e);
         }
     }
 
@@ -290,11 +302,10 @@ public final class TextDocuments {
         }
     }
 
-    /** A line holding nothing but its line ending. */
+    /** A line holding nothing but its line ending ({@code \n} or {@code \r\n}). */
     private static boolean isEmptyLine(StringBuilder line) {
         int n = line.length();
-        return n == 1 ? line.charAt(0) == '\n' || line.charAt(0) == '\r'
-                : n == 2 && line.charAt(0) == '\r' && line.charAt(1) == '\n';
+        return (n == 1 && line.charAt(0) == '\n') || (n == 2 && line.charAt(0) == '\r' && line.charAt(1) == '\n');
     }
 
     private static void emitParagraph(StringBuilder doc, Visitor visitor, long[] index) {
@@ -312,7 +323,10 @@ public final class TextDocuments {
         doc.setLength(0);
     }
 
-    /** Lines with their endings ({@code \n}, {@code \r\n}, or a lone {@code \r}), reusing one builder. */
+    /**
+     * Lines with their endings, reusing one builder. Only {@code \n} ends a line ({@code \r\n} ends with it), as in
+     * Hugging Face's {@code train_from_files}; a lone {@code \r} is ordinary text.
+     */
     static final class LineReader {
         private final Reader in;
         private final char[] buf = new char[1 << 16];
@@ -347,28 +361,8 @@ public final class TextDocuments {
                 }
                 int start = pos;
                 while (pos < limit) {
-                    char c = buf[pos++];
-                    if (c == '\n') {
+                    if (buf[pos++] == '\n') {
                         line.append(buf, start, pos - start);
-                        lineNumber++;
-                        return line;
-                    }
-                    if (c == '\r') {
-                        line.append(buf, start, pos - start);
-                        // \r\n is one ending: peek (refilling if the \n is in the next block).
-                        if (pos == limit) {
-                            limit = in.read(buf, 0, buf.length);
-                            pos = 0;
-                            if (limit <= 0) {
-                                limit = 0;
-                                lineNumber++;
-                                return line;
-                            }
-                        }
-                        if (buf[pos] == '\n') {
-                            line.append('\n');
-                            pos++;
-                        }
                         lineNumber++;
                         return line;
                     }

@@ -30,7 +30,8 @@ class TextDocumentsTest {
     void splitsByLineParagraphOrFile() throws IOException {
         Path f = dir.resolve("a.txt");
         Files.writeString(f, "one\r\ntwo\n\n\nthree\rfour\n\nfive");
-        assertEquals(List.of("one\r\n", "two\n", "\n", "\n", "three\r", "four\n", "\n", "five"),
+        // Only \n ends a line, as in HF's train_from_files; a lone \r is text.
+        assertEquals(List.of("one\r\n", "two\n", "\n", "\n", "three\rfour\n", "\n", "five"),
                 read(f, TextDocuments.Split.LINE));
         assertEquals(List.of("one\r\ntwo", "three\rfour", "five"), read(f, TextDocuments.Split.PARAGRAPH));
         assertEquals(List.of("one\r\ntwo\n\n\nthree\rfour\n\nfive"), read(f, TextDocuments.Split.FILE));
@@ -45,6 +46,7 @@ class TextDocumentsTest {
             out.write("zipped line\n".getBytes(StandardCharsets.UTF_8));
         }
         Files.writeString(sub.resolve(".hidden.txt"), "never read\n");
+        Files.writeString(Files.createDirectories(sub.resolve("deeper/.git")).resolve("HEAD"), "never read\n");
         List<String> docs = read(sub, TextDocuments.Split.LINE);
         assertEquals(List.of("zipped line\n", "café \"q\"\n\uD83D\uDE00", "second"), docs);
     }
@@ -60,6 +62,16 @@ class TextDocumentsTest {
         Files.writeString(num, "{\"text\": 5}\n");
         assertTrue(assertThrows(TokmixException.class, () -> read(num, TextDocuments.Split.LINE)).getMessage()
                 .contains("is not a string"));
+        for (String bad : new String[] {"{\"a\": [1, }], \"text\": \"x\"}", "{\"a\": tru, \"text\": \"x\"}",
+            "{\"text\": \"\\u00e\u0669\"}", "{\"a\": 1.}", "{\"text\": \"x\"} trailing"}) {
+            Path f = dir.resolve("bad2.jsonl");
+            Files.writeString(f, bad + "\n");
+            assertTrue(assertThrows(TokmixException.class, () -> read(f, TextDocuments.Split.LINE)).getMessage()
+                    .contains("bad2.jsonl: line 1, column"), bad);
+        }
+        Path dup = dir.resolve("dup.jsonl");
+        Files.writeString(dup, "{\"text\": \"first\", \"n\": -1.5e3, \"text\": \"last\"}\n");
+        assertEquals(List.of("last"), read(dup, TextDocuments.Split.LINE));
         Path latin = dir.resolve("latin.txt");
         Files.write(latin, new byte[] {'a', '\n', 'b', '\n', 'c', (byte) 0xE9, 'd', '\n'});
         assertTrue(assertThrows(TokmixException.class, () -> read(latin, TextDocuments.Split.LINE)).getMessage()
@@ -69,7 +81,7 @@ class TextDocumentsTest {
     }
 
     @Test
-    void atomicWriteLeavesNothingBehindOnFailure() throws IOException {
+    void atomicWriteLeavesNothingBehindOnAnyFailure() throws IOException {
         Path target = dir.resolve("out.bin");
         Files.writeString(target, "old");
         assertThrows(IllegalStateException.class, () -> AtomicFile.write(target, out -> {
@@ -79,6 +91,17 @@ class TextDocumentsTest {
         assertEquals("old", Files.readString(target));
         try (var s = Files.list(dir)) {
             assertEquals(List.of("out.bin"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        assertThrows(StackOverflowError.class, () -> AtomicFile.write(target, out -> {
+            throw new StackOverflowError("an Error, not an exception");
+        }));
+        Path blocker = dir.resolve("a-file");
+        Files.writeString(blocker, "x");
+        java.io.UncheckedIOException io = assertThrows(java.io.UncheckedIOException.class,
+                () -> AtomicFile.write(blocker.resolve("child.bin"), out -> out.write(1)));
+        assertTrue(io.getMessage().contains("child.bin") && io.getMessage().contains("remedy"), io.getMessage());
+        try (var s = Files.list(dir)) {
+            assertEquals(List.of("a-file", "out.bin"), s.map(p -> p.getFileName().toString()).sorted().toList());
         }
         AtomicFile.write(target, out -> out.write("new".getBytes(StandardCharsets.UTF_8)));
         assertEquals("new", Files.readString(target));

@@ -23,10 +23,12 @@ final class NaiveBpeTrainer {
 
     final List<byte[]> tokens = new ArrayList<>();
     final List<Merge> merges = new ArrayList<>();
+    private final int specials;
     private final List<int[]> words = new ArrayList<>();
     private final List<Long> counts = new ArrayList<>();
 
     NaiveBpeTrainer(PretokenCounts pieces, List<String> specials) {
+        this.specials = specials.size();
         for (String s : specials) {
             tokens.add(s.getBytes(StandardCharsets.UTF_8));
         }
@@ -168,9 +170,14 @@ final class NaiveBpeTrainer {
 
     /** Trains until the vocabulary has {@code vocabularySize} ids or no pair reaches {@code minFrequency}. */
     NaiveBpeTrainer train(int vocabularySize, long minFrequency) {
+        // Every token's bytes map to its id; a special token by its text read as ByteLevel characters (HF's
+        // trainer keys specials and learned tokens in one string map).
         Map<String, Integer> ids = new HashMap<>();
         for (int i = 0; i < tokens.size(); i++) {
-            ids.putIfAbsent(new String(tokens.get(i), StandardCharsets.ISO_8859_1), i);
+            byte[] b = i < specials ? byteLevelBytes(new String(tokens.get(i), StandardCharsets.UTF_8)) : tokens.get(i);
+            if (b != null) {
+                ids.putIfAbsent(new String(b, StandardCharsets.ISO_8859_1), i);
+            }
         }
         while (tokens.size() < vocabularySize) {
             long[] b = pairCounts(words, counts).best();
