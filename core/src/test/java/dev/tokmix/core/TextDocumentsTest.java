@@ -62,12 +62,12 @@ class TextDocumentsTest {
         Files.writeString(num, "{\"text\": 5}\n");
         assertTrue(assertThrows(TokmixException.class, () -> read(num, TextDocuments.Split.LINE)).getMessage()
                 .contains("is not a string"));
-        for (String bad : new String[] {"{\"a\": [1, }], \"text\": \"x\"}", "{\"a\": tru, \"text\": \"x\"}",
+        for (String record : new String[] {"{\"a\": [1, }], \"text\": \"x\"}", "{\"a\": tru, \"text\": \"x\"}",
             "{\"text\": \"\\u00e\u0669\"}", "{\"a\": 1.}", "{\"text\": \"x\"} trailing"}) {
             Path f = dir.resolve("bad2.jsonl");
-            Files.writeString(f, bad + "\n");
+            Files.writeString(f, record + "\n");
             assertTrue(assertThrows(TokmixException.class, () -> read(f, TextDocuments.Split.LINE)).getMessage()
-                    .contains("bad2.jsonl: line 1, column"), bad);
+                    .contains("bad2.jsonl: line 1, column"), record);
         }
         Path dup = dir.resolve("dup.jsonl");
         Files.writeString(dup, "{\"text\": \"first\", \"n\": -1.5e3, \"text\": \"last\"}\n");
