@@ -150,6 +150,22 @@ final class NaiveBpeTrainer {
         return pc;
     }
 
+    /** The bytes a string of ByteLevel characters stands for, or null if a char is not one of them. */
+    static byte[] byteLevelBytes(String s) {
+        byte[] out = new byte[s.length()];
+        outer:
+        for (int i = 0; i < s.length(); i++) {
+            for (int b = 0; b < 256; b++) {
+                if (byteLevelChar(b) == s.charAt(i)) {
+                    out[i] = (byte) b;
+                    continue outer;
+                }
+            }
+            return null;
+        }
+        return out;
+    }
+
     /** Rewrites every word, replacing (left, right) left to right without overlap. */
     static void mergeAll(List<int[]> words, int left, int right, int result) {
         for (int w = 0; w < words.size(); w++) {
