@@ -157,8 +157,8 @@ public final class BpeTrainer {
         return ids;
     }
 
-    /** The merge loop's state; used once. */
-    private static final class Engine {
+    /** The merge loop's state; used once, for training or for a replay ({@link MergeReplay}). */
+    static final class Engine {
         private static final int DEAD = -1;
 
         final List<byte[]> tokens = new ArrayList<>();
@@ -167,6 +167,9 @@ public final class BpeTrainer {
         private final long minFrequency;
         private final Listener listener;
         private final int specialCount;
+        private final boolean keepHeap;
+        /** Hears each pair's summed count change per merge (replay only). */
+        MergeReplay.Listener changes;
 
         // Symbols of every unique piece of two or more bytes, back to back.
         private final int[] sym;
@@ -208,12 +211,10 @@ public final class BpeTrainer {
         int[] mergeResult = new int[1024];
         int mergeCount;
 
+        /** A training engine: HF's id layout, merges chosen by count. */
         Engine(PretokenCounts counts, List<String> specials, int vocabularySize, long minFrequency,
                Listener listener) {
-            this.vocabularySize = vocabularySize;
-            this.minFrequency = minFrequency;
-            this.listener = listener;
-            this.specialCount = specials.size();
+            this(counts, byteIds(specials.size()), vocabularySize, minFrequency, listener, true, specials.size());
             for (String s : specials) {
                 // HF keeps specials in the same string -> id map as learned tokens, so a merge whose bytes read
                 // (through ByteLevel) as a special token's text gets that special's id.
@@ -232,7 +233,22 @@ public final class BpeTrainer {
                 tokenIds.putIfAbsent(key(a), tokens.size());
                 tokens.add(a);
             }
+        }
 
+        /**
+         * Loads the pieces as symbols.
+         *
+         * @param byteId   the id of each byte
+         * @param idBound  every id (bytes, merge results) is below this
+         * @param keepHeap whether pairs are ranked (training); a replay follows a given merge list instead
+         */
+        Engine(PretokenCounts counts, int[] byteId, int idBound, long minFrequency, Listener listener,
+               boolean keepHeap, int specialCount) {
+            this.vocabularySize = idBound;
+            this.minFrequency = minFrequency;
+            this.listener = listener;
+            this.specialCount = specialCount;
+            this.keepHeap = keepHeap;
             long symbols = 0;
             int words = 0;
             for (int e = 0; e < counts.size(); e++) {
@@ -254,13 +270,13 @@ public final class BpeTrainer {
             wordCount = new long[words];
             // Ids stay below the vocabulary size, and below the symbol count plus the base ids (each new token
             // needs a merge, and each merge removes a symbol): a huge --vocab-size costs no memory here.
-            int idBound = (int) Math.min(vocabularySize, specialCount + 256L + n + 1);
-            leftMark = new int[idBound];
-            leftLost = new int[idBound];
-            leftGained = new int[idBound];
-            rightMark = new int[idBound];
-            rightLost = new int[idBound];
-            rightGained = new int[idBound];
+            int ids = keepHeap ? (int) Math.min(vocabularySize, specialCount + 256L + n + 1) : vocabularySize;
+            leftMark = new int[ids];
+            leftLost = new int[ids];
+            leftGained = new int[ids];
+            rightMark = new int[ids];
+            rightLost = new int[ids];
+            rightGained = new int[ids];
             // Distinct pairs are far fewer than symbols; the index starts small and doubles.
             pairKeys = new long[1 << 16];
             pairSlots = new int[1 << 16];
@@ -302,8 +318,10 @@ public final class BpeTrainer {
                     pairOcc[pair][pairOccSize[pair]++] = p;
                 }
             }
-            for (int p = 0; p < pairCount; p++) {
-                heapAdd(p);
+            if (keepHeap) {
+                for (int p = 0; p < pairCount; p++) {
+                    heapAdd(p);
+                }
             }
         }
 
@@ -343,6 +361,29 @@ public final class BpeTrainer {
             }
         }
 
+        /**
+         * Replays one merge of a given list: the count its pair has now (0 if these pieces never form it), then
+         * the merge itself, reporting every count change to {@link #changes}.
+         */
+        long replay(int left, int right, int id) {
+            int p = findPair(left, right);
+            if (p < 0 || pairCountOf[p] == 0) {
+                return 0;
+            }
+            long c = pairCountOf[p];
+            apply(p, left, right, id);
+            return c;
+        }
+
+        /** Reports every pair's count before the first merge. */
+        void reportInitialCounts(MergeReplay.Listener out) {
+            for (int p = 0; p < pairCount; p++) {
+                if (pairCountOf[p] != 0) {
+                    out.changed(pairLeft[p], pairRight[p], pairCountOf[p]);
+                }
+            }
+        }
+
         private void recordMerge(int left, int right, int id) {
             if (mergeCount == mergeLeft.length) {
                 int n = mergeCount * 2;
@@ -371,7 +412,10 @@ public final class BpeTrainer {
             pairOcc[p] = null;
             pairOccSize[p] = 0;
             // Out of the heap while its count runs down to zero, so the heap never holds a stale key.
-            heapRemove(p);
+            if (keepHeap) {
+                heapRemove(p);
+            }
+            long countBefore = pairCountOf[p];
             if (left == right) {
                 // Overlapping occurrences (runs like "aaaa") must merge left to right, as HF's Word::merge does;
                 // positions only grow within a piece, so ascending order is left to right.
@@ -423,10 +467,24 @@ public final class BpeTrainer {
                 sym[j] = DEAD;
                 pairCountOf[p] -= c;
             }
+            MergeReplay.Listener out = changes;
+            if (out != null) {
+                out.changed(left, right, -countBefore);
+            }
             for (int t = 0; t < touchedCount; t++) {
                 int q = touched[t];
                 long d = pairDelta[q];
                 long v = pairCountOf[q] += d;
+                if (out != null && q != p && d != 0) {
+                    out.changed(pairLeft[q], pairRight[q], d);
+                }
+                if (!keepHeap) {
+                    if (v == 0) {
+                        pairOcc[q] = null;
+                        pairOccSize[q] = 0;
+                    }
+                    continue;
+                }
                 if (v == 0) {
                     // No valid occurrence is left, so the position list holds only stale entries.
                     pairOcc[q] = null;
@@ -476,6 +534,19 @@ public final class BpeTrainer {
         }
 
         // ------------------------------------------------------------ pair index (open addressing)
+
+        /** The index of a pair, or -1 if it was never seen. */
+        private int findPair(int left, int right) {
+            long key = ((long) left << 32) | (right & 0xFFFFFFFFL);
+            int mask = pairSlots.length - 1;
+            long h = key * 0x9E3779B97F4A7C15L;
+            for (int i = (int) (h ^ (h >>> 32)) & mask; pairSlots[i] != 0; i = (i + 1) & mask) {
+                if (pairKeys[i] == key) {
+                    return pairSlots[i] - 1;
+                }
+            }
+            return -1;
+        }
 
         private int pairIndex(int left, int right, boolean create) {
             long key = ((long) left << 32) | (right & 0xFFFFFFFFL);

@@ -532,6 +532,11 @@ public final class Tokenizer {
         return Collections.unmodifiableMap(m);
     }
 
+    /** The id of each single byte's token (-1 where a byte has none), for replaying merges over raw pieces. */
+    int[] byteTokenIds() {
+        return model.byteToId.clone();
+    }
+
     /**
      * This tokenizer's normaliser and pretokenizer, to split text into the pieces its model merges inside (for
      * counting pretokens or replaying merges).
