@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tokmix", mixinStandardHelpOptions = true, version = "tokmix 0.1.0",
         description = "Native-speed toolkit for LLM pretraining data: exact BPE encoding of released tokenizers,"
-                + " BPE training on exact data mixtures.",
+                + " BPE training on exact data mixtures, data-mixture inference from merge lists.",
         subcommands = {EncodeCommand.class, DecodeCommand.class, InfoCommand.class, TrainCommand.class,
+                InferCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TokmixCommand implements Runnable {

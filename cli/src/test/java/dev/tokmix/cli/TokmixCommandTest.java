@@ -112,7 +112,7 @@ class TokmixCommandTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"encode", "decode", "info", "train", "demo"}) {
+        for (String cmd : new String[] {"encode", "decode", "info", "train", "infer", "demo"}) {
             Result r = run("", cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: tokmix " + cmd), r.out());
@@ -188,5 +188,54 @@ class TokmixCommandTest {
             assertTrue(r.err().contains(c[0]), "expected \"" + c[0] + "\" in: " + r.err());
             assertEquals(java.util.List.of("empty.txt", "latin1.txt", "text.txt"), leftovers(work), c[0]);
         }
+    }
+
+    /** Words over one alphabet, in a seeded random order. */
+    private static String words(String alphabet, int count, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            int len = 2 + r.nextInt(6);
+            for (int j = 0; j < len; j++) {
+                sb.append(alphabet.charAt(Math.min(alphabet.length() - 1, (int) Math.abs(r.nextGaussian() * 3))));
+            }
+            sb.append(i % 12 == 11 ? "\n\n" : " ");
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void inferFindsTheLargerCategoryOfATrainedMix() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("infer"));
+        Path a = work.resolve("a.txt");
+        Path b = work.resolve("b.txt");
+        Files.writeString(a, words("etaoinshrdlu", 40_000, 1));
+        Files.writeString(b, words("zyxwvqkjgfbp", 40_000, 2));
+        Path tok = work.resolve("tok.json");
+        Result t = run("", "train", "--mix", "a=" + a + ":0.8", "--mix", "b=" + b + ":0.2", "--total-bytes",
+                "300000", "--vocab-size", "500", "--split", "paragraph", "--output", tok.toString());
+        assertEquals(0, t.status(), t.err());
+        Path sa = work.resolve("sample-a.txt");
+        Path sb = work.resolve("sample-b.txt");
+        Files.writeString(sa, words("etaoinshrdlu", 20_000, 3));
+        Files.writeString(sb, words("zyxwvqkjgfbp", 20_000, 4));
+        Result r = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "b=" + sb,
+                "--merges", "200", "--json");
+        assertEquals(0, r.status(), r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"name\":\"(a|b)\",\"weight\":[0-9.eE-]+,"
+                + "\"weight_bytes\":([0-9.eE-]+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals("a", m.group(1), "the larger category comes first: " + r.out());
+        assertEquals(0.8, Double.parseDouble(m.group(2)), 0.05, r.out());
+        Result human = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "b=" + sb,
+                "--merges", "200");
+        assertTrue(human.out().contains("category") && human.out().contains("LP: objective"), human.out());
+        Result bad = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--merges", "200");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("at least 2 categories"), bad.err());
+        Result tooMany = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "b=" + sb,
+                "--merges", "100000");
+        assertEquals(1, tooMany.status());
+        assertTrue(tooMany.err().contains("--merges between 1 and"), tooMany.err());
     }
 }
