@@ -119,8 +119,10 @@ public final class MixtureInference {
             }
         }
         long t1 = System.nanoTime();
+        // Full scans (no cap on new rows per round): on a 5-language, T = 3,000 instance a cap of 1,000 rows per
+        // round had not converged after 209 rounds, while full scans converge in 18 rounds and 42 s.
         LazyMixtureLp lp = new LazyMixtureLp(p.traces(), p.mergePair(), initialPairs, p.pairCount(), merges, 10,
-                1000);
+                Integer.MAX_VALUE);
         double[] alpha = lp.solve();
         long t2 = System.nanoTime();
         double sum = 0;
