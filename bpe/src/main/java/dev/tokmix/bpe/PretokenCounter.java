@@ -7,7 +7,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -32,7 +31,6 @@ public final class PretokenCounter implements AutoCloseable {
     private final ThreadLocal<CountingSink> local;
     private final List<PretokenCounts> tables = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final AtomicLong charsDone = new AtomicLong();
     private final CountingSink inline;
     private List<String> batch = new ArrayList<>();
     private long[] weights = new long[256];
@@ -83,7 +81,6 @@ public final class PretokenCounter implements AutoCloseable {
         rethrow();
         if (inline != null) {
             inline.count(splitter, document, weight);
-            charsDone.addAndGet(document.length());
             return;
         }
         if (batch.size() == weights.length) {
@@ -95,11 +92,6 @@ public final class PretokenCounter implements AutoCloseable {
         if (batchChars >= BATCH_CHARS) {
             submit();
         }
-    }
-
-    /** Characters of the documents counted so far (for progress). */
-    long charsDone() {
-        return charsDone.get();
     }
 
     /** Adds pieces to one thread's table with the current document's weight; reused, so nothing is allocated
@@ -126,7 +118,6 @@ public final class PretokenCounter implements AutoCloseable {
     private void submit() {
         List<String> docs = batch;
         long[] w = weights;
-        int chars = batchChars;
         batch = new ArrayList<>();
         weights = new long[Math.max(256, docs.size())];
         batchChars = 0;
@@ -138,7 +129,6 @@ public final class PretokenCounter implements AutoCloseable {
                     for (int i = 0; i < docs.size(); i++) {
                         into.count(splitter, docs.get(i), w[i]);
                     }
-                    charsDone.addAndGet(chars);
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);

@@ -126,6 +126,11 @@ class BpeTrainerTest {
         s.split("Hello  world 12345!!\n", (b, off, len) -> got.append('[')
                 .append(new String(b, off, len, StandardCharsets.UTF_8)).append(']'));
         assertEquals("[Hello][ ][ world][ ][123][45][!!\n]", got.toString());
+        StringBuilder fromBytes = new StringBuilder();
+        byte[] utf8 = "xHello  world 12345!!\ny".getBytes(StandardCharsets.UTF_8);
+        s.split(utf8, 1, utf8.length - 2, (b, off, len) -> fromBytes.append('[')
+                .append(new String(b, off, len, StandardCharsets.UTF_8)).append(']'));
+        assertEquals(got.toString(), fromBytes.toString(), "UTF-8 input splits as String input does");
         assertEquals(PieceScanners.CL100K, s.tiktokenPattern());
     }
 }

@@ -174,13 +174,18 @@ final class DemoCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder("{\"unit\":\"utf8_bytes_per_token\",\"rows\":[");
         for (int r = 0; r < rows.size(); r++) {
             sb.append(r == 0 ? "" : ",").append("{\"text\":");
-            JsonText.quote(sb, rows.get(r)).append(",\"values\":{");
+            quote(sb, rows.get(r)).append(",\"values\":{");
             for (int c = 0; c < names.size(); c++) {
-                JsonText.quote(sb.append(c == 0 ? "" : ","), names.get(c)).append(':')
+                quote(sb.append(c == 0 ? "" : ","), names.get(c)).append(':')
                         .append(String.format("%.4f", table[r][c]));
             }
             sb.append("}}");
         }
         System.out.println(sb.append("]}"));
+    }
+
+    private static StringBuilder quote(StringBuilder sb, String s) {
+        dev.tokmix.core.JsonStrings.quote(s, sb);
+        return sb;
     }
 }

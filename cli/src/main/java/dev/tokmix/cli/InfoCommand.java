@@ -3,6 +3,7 @@ package dev.tokmix.cli;
 import dev.tokmix.bpe.AddedToken;
 import dev.tokmix.bpe.MergeList;
 import dev.tokmix.bpe.Tokenizer;
+import dev.tokmix.core.JsonStrings;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -70,6 +71,7 @@ final class InfoCommand implements Callable<Integer> {
 
     static StringBuilder field(StringBuilder sb, String key, String value) {
         sb.append('"').append(key).append("\":");
-        return JsonText.quote(sb, value);
+        JsonStrings.quote(value, sb);
+        return sb;
     }
 }

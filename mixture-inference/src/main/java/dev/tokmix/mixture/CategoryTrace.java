@@ -91,8 +91,4 @@ final class CategoryTrace implements MergeReplay.Listener {
         }
         return n;
     }
-
-    int steps() {
-        return steps;
-    }
 }

@@ -6,7 +6,6 @@ import com.google.ortools.linearsolver.MPObjective;
 import com.google.ortools.linearsolver.MPSolver;
 import com.google.ortools.linearsolver.MPSolverParameters;
 import com.google.ortools.linearsolver.MPVariable;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -49,6 +48,13 @@ final class LazyMixtureLp {
     private final Map<Integer, MPVariable> vPair = new HashMap<>();
     private final Set<Long> rows = new HashSet<>();
     private final MPObjective objective;
+    // Scan state, allocated once and reused by every round: counts per category and pair, the heap, the
+    // changed-pair list of a step, and the competitors popped at a step.
+    private final long[][] cnt;
+    private final MaxHeap heap;
+    private final int[] dirty;
+    private final boolean[] isDirty;
+    private int[] popped = new int[64];
     int rounds;
     double objectiveValue;
 
@@ -83,6 +89,10 @@ final class LazyMixtureLp {
         }
         objective = solver.objective();
         objective.setMinimization();
+        cnt = new long[k][pairs];
+        heap = new MaxHeap(pairs);
+        dirty = new int[pairs];
+        isDirty = new boolean[pairs];
     }
 
     /** Solves to optimality; returns α. */
@@ -126,58 +136,73 @@ final class LazyMixtureLp {
         return rows.size();
     }
 
-    /** One pass over the steps under the current solution; returns how many rows it added. */
-    private int scan(double[] a, double[] vt, double[] vp) {
-        int k = traces.size();
-        long[][] cnt = new long[k][pairs];
-        double[] w = new double[k];
-        for (int i = 0; i < k; i++) {
-            w[i] = a[i] * norm[i];
+    /** Sets every count to its value before step 0. */
+    static void loadInitialCounts(List<CategoryTrace> traces, long[][] cnt) {
+        for (int i = 0; i < traces.size(); i++) {
+            java.util.Arrays.fill(cnt[i], 0);
             CategoryTrace tr = traces.get(i);
             for (int j = 0; j < tr.initialSize(); j++) {
                 cnt[i][tr.pairs[j]] += tr.value(j);
             }
         }
-        MaxHeap heap = new MaxHeap(pairs);
+    }
+
+    /**
+     * Applies step t's count changes of every category; lists each changed pair once in {@code dirty} (when
+     * given) and returns how many were listed.
+     */
+    static int applyStep(List<CategoryTrace> traces, int t, long[][] cnt, int[] dirty, boolean[] isDirty) {
+        int nd = 0;
+        for (int i = 0; i < traces.size(); i++) {
+            CategoryTrace tr = traces.get(i);
+            for (int j = tr.stepStart(t), end = tr.stepEnd(t); j < end; j++) {
+                int q = tr.pairs[j];
+                cnt[i][q] += tr.value(j);
+                if (dirty != null && !isDirty[q]) {
+                    isDirty[q] = true;
+                    dirty[nd++] = q;
+                }
+            }
+        }
+        return nd;
+    }
+
+    /** One pass over the steps under the current solution; returns how many rows it added. */
+    private int scan(double[] a, double[] vt, double[] vp) {
+        int k = traces.size();
+        double[] w = new double[k];
+        for (int i = 0; i < k; i++) {
+            w[i] = a[i] * norm[i];
+        }
+        loadInitialCounts(traces, cnt);
         for (int q = 0; q < pairs; q++) {
             heap.set(q, weighted(cnt, w, q) - vp[q]);
         }
-        int[] dirty = new int[pairs];
-        boolean[] isDirty = new boolean[pairs];
-        List<Integer> popped = new ArrayList<>();
         int added = 0;
         for (int t = 0; t < steps && added < perRound; t++) {
             int m = mergePair[t];
             if (m >= 0) {
                 double threshold = weighted(cnt, w, m) + vt[t] + EPS;
-                popped.clear();
+                int np = 0;
                 int found = 0;
                 while (!heap.isEmpty() && found < perStep && heap.key(heap.top()) > threshold) {
                     int q = heap.pop();
-                    popped.add(q);
+                    if (np == popped.length) {
+                        popped = java.util.Arrays.copyOf(popped, np * 2);
+                    }
+                    popped[np++] = q;
                     if (q != m && rows.add(((long) t << 32) | q)) {
                         addRow(t, m, q, cnt);
                         found++;
                     }
                 }
-                for (int q : popped) {
-                    heap.set(q, weighted(cnt, w, q) - vp[q]);
+                for (int x = 0; x < np; x++) {
+                    heap.set(popped[x], weighted(cnt, w, popped[x]) - vp[popped[x]]);
                 }
                 added += found;
             }
             // Apply step t's changes in every category, then re-key each changed pair once.
-            int nd = 0;
-            for (int i = 0; i < k; i++) {
-                CategoryTrace tr = traces.get(i);
-                for (int j = tr.stepStart(t), end = tr.stepEnd(t); j < end; j++) {
-                    int q = tr.pairs[j];
-                    cnt[i][q] += tr.value(j);
-                    if (!isDirty[q]) {
-                        isDirty[q] = true;
-                        dirty[nd++] = q;
-                    }
-                }
-            }
+            int nd = applyStep(traces, t, cnt, dirty, isDirty);
             for (int d = 0; d < nd; d++) {
                 int q = dirty[d];
                 isDirty[q] = false;
@@ -227,12 +252,7 @@ final class LazyMixtureLp {
         MPObjective obj = s.objective();
         obj.setMinimization();
         long[][] cnt = new long[k][pairs];
-        for (int i = 0; i < k; i++) {
-            CategoryTrace tr = traces.get(i);
-            for (int j = 0; j < tr.initialSize(); j++) {
-                cnt[i][tr.pairs[j]] += tr.value(j);
-            }
-        }
+        loadInitialCounts(traces, cnt);
         MPVariable[] vp = new MPVariable[pairs];
         for (int t = 0; t < steps; t++) {
             int m = mergePair[t];
@@ -262,12 +282,7 @@ final class LazyMixtureLp {
                     c.setCoefficient(vp[q], 1);
                 }
             }
-            for (int i = 0; i < k; i++) {
-                CategoryTrace tr = traces.get(i);
-                for (int j = tr.stepStart(t), end = tr.stepEnd(t); j < end; j++) {
-                    cnt[i][tr.pairs[j]] += tr.value(j);
-                }
-            }
+            applyStep(traces, t, cnt, null, null);
         }
         MPSolver.ResultStatus status = s.solve();
         if (status != MPSolver.ResultStatus.OPTIMAL) {

@@ -28,10 +28,6 @@ final class MaxHeap {
         return key[item];
     }
 
-    boolean contains(int item) {
-        return slot[item] >= 0;
-    }
-
     /** Inserts or re-keys an item. */
     void set(int item, double k) {
         if (slot[item] < 0) {
@@ -66,13 +62,6 @@ final class MaxHeap {
             down(i);
             up(slot[last]);
         }
-    }
-
-    void clear() {
-        for (int i = 0; i < size; i++) {
-            slot[heap[i]] = -1;
-        }
-        size = 0;
     }
 
     private boolean before(int a, int b) {

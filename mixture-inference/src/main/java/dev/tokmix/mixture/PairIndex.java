@@ -41,10 +41,6 @@ final class PairIndex {
         return -1;
     }
 
-    long key(int index) {
-        return byIndex[index];
-    }
-
     int size() {
         return size;
     }
