@@ -57,10 +57,34 @@ public final class MergeReplay {
      * @throws TokmixException if {@code steps} exceeds the merge list, or a byte has no token
      */
     public static long[] replay(Tokenizer tokenizer, PretokenCounts counts, int steps, Listener listener) {
+        return replay(tokenizer, counts, 0, steps, listener);
+    }
+
+    /**
+     * Replays the first {@code steps} merges, reporting counts only from merge {@code from} on: merges
+     * 0..from−1 are applied silently (an inherited prefix, e.g. the cl100k merges Llama 3 starts with), then the
+     * listener hears every pair count as it stands before merge {@code from} as "initial", followed by the
+     * changes of each later step.
+     *
+     * @param tokenizer the tokenizer (its merge list and byte tokens)
+     * @param counts    pieces split by {@code tokenizer.pieceSplitter()}, with counts
+     * @param from      merges applied before reporting starts (0 ≤ from ≤ steps)
+     * @param steps     how many merges to replay in all (≤ the merge list's size)
+     * @param listener  receives the counts and their changes, or null
+     * @return per step (all {@code steps}), the count the merge's pair had just before it
+     * @throws TokmixException if {@code steps} exceeds the merge list, {@code from} is out of range, or a byte
+     *                         has no token
+     */
+    public static long[] replay(Tokenizer tokenizer, PretokenCounts counts, int from, int steps,
+                                Listener listener) {
         MergeList merges = tokenizer.merges();
         if (steps < 0 || steps > merges.size()) {
             throw new TokmixException("cannot replay " + steps + " merges: " + tokenizer.name() + " has "
                     + merges.size() + "\n  remedy: ask for at most " + merges.size() + " merges");
+        }
+        if (from < 0 || from > steps) {
+            throw new TokmixException("cannot start reporting at merge " + from + " of " + steps
+                    + "\n  remedy: use a prefix between 0 and " + steps);
         }
         int[] byteId = tokenizer.byteTokenIds();
         for (int b = 0; b < 256; b++) {
@@ -72,16 +96,20 @@ public final class MergeReplay {
         }
         BpeTrainer.Engine engine = new BpeTrainer.Engine(counts, byteId, tokenizer.idLimit(), 0, null, false, 0);
         long[] merged = new long[steps];
-        if (listener != null) {
-            engine.reportInitialCounts(listener);
-            listener.initialCountsDone();
-            engine.changes = listener;
-        }
         for (int t = 0; t < steps; t++) {
+            if (t == from && listener != null) {
+                engine.reportInitialCounts(listener);
+                listener.initialCountsDone();
+                engine.changes = listener;
+            }
             merged[t] = engine.replay(merges.left(t), merges.right(t), merges.merged(t));
-            if (listener != null) {
+            if (listener != null && t >= from) {
                 listener.stepDone(t, merged[t]);
             }
+        }
+        if (from == steps && listener != null) {
+            engine.reportInitialCounts(listener);
+            listener.initialCountsDone();
         }
         return merged;
     }

@@ -148,8 +148,24 @@ public final class PretokenCounts {
      * @param other the table to add (unchanged)
      */
     public void addAll(PretokenCounts other) {
+        addAll(other, 1);
+    }
+
+    /**
+     * Adds every entry of another table {@code times} times (a resampled document set counted once).
+     *
+     * @param other the table to add (unchanged)
+     * @param times how many copies to add (≥ 0)
+     */
+    public void addAll(PretokenCounts other, long times) {
+        if (times < 0) {
+            throw new IllegalArgumentException("times must be >= 0, got " + times);
+        }
+        if (times == 0) {
+            return;
+        }
         for (int e = 0; e < other.size; e++) {
-            add(other.arena, other.offsets[e], other.lengths[e], other.counts[e]);
+            add(other.arena, other.offsets[e], other.lengths[e], Math.multiplyExact(other.counts[e], times));
         }
     }
 

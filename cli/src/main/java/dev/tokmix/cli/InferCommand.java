@@ -3,18 +3,11 @@ package dev.tokmix.cli;
 import dev.tokmix.bpe.Tokenizer;
 import dev.tokmix.core.TextDocuments;
 import dev.tokmix.core.TokmixException;
-import dev.tokmix.mixture.MixtureEstimate;
-import dev.tokmix.mixture.MixtureInference;
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,12 +34,27 @@ final class InferCommand implements Callable<Integer> {
             description = "Every file or folder in DIR is a category, named without its extension.")
     Path categoriesDir;
 
-    @Option(names = "--merges", paramLabel = "T", description = "Merges that constrain the estimate (default: all,"
-            + " at most 3000).")
+    @Option(names = "--merges", paramLabel = "T", description = "Merges that constrain the estimate, counted after"
+            + " the inherited prefix (default: all, at most 3000).")
     Integer merges;
 
+    @Option(names = "--after-merges", paramLabel = "K", description = "Apply the first K merges without using them"
+            + " as constraints (a tokenizer that extends another). Default: detected when the merge list starts"
+            + " with a built-in tokenizer's (r50k, p50k, cl100k, o200k), else 0.")
+    Integer afterMerges;
+
+    @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "0", description = "Bootstrap replicates for 95%%"
+            + " intervals: each category's documents (64 interleaved blocks) are drawn again with replacement and"
+            + " the LP solved again (default: ${DEFAULT-VALUE}, no intervals).")
+    int bootstrap;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the bootstrap draws"
+            + " (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @Option(names = "--units", paramLabel = "pairs|bytes", defaultValue = "bytes",
-            description = "Weights shown in the table: byte shares or the LP's pair shares (default: ${DEFAULT-VALUE}).")
+            description = "Weights the table is sorted by and the intervals and chart show: byte shares or the LP's"
+                    + " pair shares (default: ${DEFAULT-VALUE}).")
     String units;
 
     @Option(names = "--split", paramLabel = "HOW", defaultValue = "paragraph",
@@ -59,62 +67,40 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--chart", paramLabel = "FILE.svg|FILE.png", description = "Also draw the estimate as a bar"
+            + " chart.")
+    Path chart;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         if (!units.equals("pairs") && !units.equals("bytes")) {
             throw new TokmixException("--units " + units + ": use pairs or bytes");
         }
+        if (bootstrap < 0) {
+            throw new TokmixException("--bootstrap " + bootstrap + ": use 0 (no intervals) or more replicates");
+        }
+        if (chart != null) {
+            String n = chart.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (!n.endsWith(".svg") && !n.endsWith(".png")) {
+                throw new TokmixException("--chart " + chart + ": the file must end in .svg or .png");
+            }
+        }
         List<String[]> named = named();
         Tokenizer tok = tokenizer.load();
-        int t = merges != null ? merges : Math.min(3000, tok.merges().size());
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        TextDocuments.Split how = TextDocuments.Split.parse(split);
-        PrintStream err = System.err;
-        Progress bar = new Progress(err, "count ", named.size(), "categories");
-        List<MixtureInference.Category> cats = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (String[] c : named) {
-            List<Path> paths = Stream.of(c[1].split(",")).map(Path::of).toList();
-            cats.add(MixtureInference.count(tok, c[0], paths, how, "text", n));
-            bar.advance(1, 0);
+        InferenceRun run = InferenceRun.run(tok, named, merges, afterMerges, bootstrap, seed,
+                TextDocuments.Split.parse(split), n, System.err);
+        boolean bytes = units.equals("bytes");
+        if (chart != null) {
+            MixtureChart.write(chart, "Data mixture inferred from " + tok.name() + "'s merge list",
+                    List.of(run.panel(tok.name(), bytes)));
+            System.err.println("chart    " + chart);
         }
-        double countSeconds = (System.nanoTime() - t0) / 1e9;
-        err.println("solve: replaying " + t + " merges over " + cats.size() + " categories, then the LP ...");
-        MixtureEstimate e = MixtureInference.infer(tok, cats, t, n);
-        double[] shown = units.equals("pairs") ? e.pairWeights() : e.byteWeights();
-        Integer[] order = IntStream.range(0, cats.size()).boxed().toArray(Integer[]::new);
-        java.util.Arrays.sort(order, Comparator.comparingDouble(i -> -shown[i]));
         if (json) {
-            StringBuilder sb = new StringBuilder("{");
-            InfoCommand.field(sb, "tokenizer", tok.name()).append(",\"merges_used\":").append(e.mergesUsed())
-                    .append(",\"missing_merges\":").append(e.missingMerges())
-                    .append(",\"objective\":").append(e.objective())
-                    .append(",\"lp_rounds\":").append(e.rounds())
-                    .append(",\"lp_constraints\":").append(e.constraints())
-                    .append(",\"count_seconds\":").append(round(countSeconds))
-                    .append(",\"replay_seconds\":").append(round(e.replaySeconds()))
-                    .append(",\"solve_seconds\":").append(round(e.solveSeconds()))
-                    .append(",\"categories\":[");
-            for (int k = 0; k < order.length; k++) {
-                int i = order[k];
-                sb.append(k == 0 ? "{" : ",{");
-                InfoCommand.field(sb, "name", cats.get(i).name()).append(",\"weight\":").append(e.pairWeights()[i])
-                        .append(",\"weight_bytes\":").append(e.byteWeights()[i]).append('}');
-            }
-            System.out.println(sb.append("]}"));
-            return 0;
+            System.out.println(run.json());
+        } else {
+            run.printTable(System.out, bytes);
         }
-        PrintStream out = System.out;
-        out.printf("%s: mixture estimated from the first %,d merges (%d with no occurrence in any sample)%n",
-                tok.name(), e.mergesUsed(), e.missingMerges());
-        out.printf("%-20s %10s %10s%n", "category", "bytes", "pairs");
-        for (int i : order) {
-            out.printf(Locale.ROOT, "%-20s %9.2f%% %9.2f%%%n", cats.get(i).name(), 100 * e.byteWeights()[i],
-                    100 * e.pairWeights()[i]);
-        }
-        out.printf(Locale.ROOT, "LP: objective %.4g, %d rounds, %,d constraints; count %.1f s, replay %.1f s,"
-                + " solve %.1f s%n", e.objective(), e.rounds(), e.constraints(), countSeconds, e.replaySeconds(),
-                e.solveSeconds());
         return 0;
     }
 
@@ -129,18 +115,7 @@ final class InferCommand implements Callable<Integer> {
             out.add(new String[] {c.substring(0, eq), c.substring(eq + 1)});
         }
         if (categoriesDir != null) {
-            try (Stream<Path> s = Files.list(categoriesDir)) {
-                for (Path p : s.sorted().toList()) {
-                    String name = p.getFileName().toString();
-                    if (name.startsWith(".")) {
-                        continue;
-                    }
-                    int dot = name.indexOf('.');
-                    out.add(new String[] {dot > 0 ? name.substring(0, dot) : name, p.toString()});
-                }
-            } catch (java.io.IOException ex) {
-                throw new TokmixException("--categories " + categoriesDir + ": cannot list it (" + ex + ")");
-            }
+            out.addAll(InferenceRun.categoriesIn(categoriesDir));
         }
         if (out.size() < 2) {
             throw new TokmixException("inference needs at least 2 categories\n  remedy: give --category NAME=PATH"
@@ -149,7 +124,4 @@ final class InferCommand implements Callable<Integer> {
         return out;
     }
 
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
 }

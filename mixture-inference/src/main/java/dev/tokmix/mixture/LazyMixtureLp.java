@@ -35,6 +35,8 @@ final class LazyMixtureLp {
 
     private final List<CategoryTrace> traces;
     private final int[] mergePair;
+    private final int[] groupStart;
+    private final boolean[] constrained;
     private final double[] norm;
     private final int pairs;
     private final int steps;
@@ -55,17 +57,51 @@ final class LazyMixtureLp {
     private final int[] dirty;
     private final boolean[] isDirty;
     private int[] popped = new int[64];
+    // Rows to add in the first scan whatever the violation (a warm start from an earlier solve), sorted by step.
+    private int[] seedStep = new int[0];
+    private int[] seedPair = new int[0];
+    private Progress progress;
     int rounds;
     double objectiveValue;
+    double stepSlack;
+    double pairSlack;
+
+    /** Hears each LP round. */
+    interface Progress {
+        /**
+         * A restricted LP was solved.
+         *
+         * @param round     rounds so far
+         * @param rows      rows in the restricted LP
+         * @param added     rows the last scan added
+         * @param objective its optimum
+         */
+        void round(int round, int rows, int added, double objective);
+    }
 
     static {
         Loader.loadNativeLibraries();
     }
 
-    LazyMixtureLp(List<CategoryTrace> traces, int[] mergePair, long[] initialPairs, int pairs, int steps, int perStep,
-                  int perRound) {
+    /**
+     * @param traces       per category, its counts and per-merge changes
+     * @param mergePair    per merge (list position relative to the first constrained one), its pair's index, or -1
+     *                     when no sample holds the pair
+     * @param groupStart   per step, its first merge; {@code groupStart[steps]} ends the last. A step is one new
+     *                     token: a tokenizer.json converted from tiktoken lists several merges (splits) per token
+     * @param constrained  per step, whether any sample forms its token (a missing step gets no row)
+     * @param initialPairs per category, its pair count before the first constrained merge (the normaliser)
+     * @param pairs        size of the pair index
+     * @param steps        T
+     * @param perStep      competitors added per step and round
+     * @param perRound     new rows per round at most
+     */
+    LazyMixtureLp(List<CategoryTrace> traces, int[] mergePair, int[] groupStart, boolean[] constrained,
+                  long[] initialPairs, int pairs, int steps, int perStep, int perRound) {
         this.traces = traces;
         this.mergePair = mergePair;
+        this.groupStart = groupStart;
+        this.constrained = constrained;
         this.pairs = pairs;
         this.steps = steps;
         this.perStep = perStep;
@@ -93,6 +129,36 @@ final class LazyMixtureLp {
         heap = new MaxHeap(pairs);
         dirty = new int[pairs];
         isDirty = new boolean[pairs];
+    }
+
+    void progress(Progress p) {
+        this.progress = p;
+    }
+
+    /**
+     * Rows to add before the first solve (a warm start: the rows an earlier solve of a similar instance ended
+     * with). They only shorten the search; the result is still certified by a scan over every step.
+     *
+     * @param steps per row, its step
+     * @param pairs per row, its competing pair's index (rows whose pair is -1 are skipped)
+     */
+    void seed(int[] steps, int[] pairs) {
+        Integer[] order = new Integer[steps.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> steps[i]));
+        seedStep = new int[steps.length];
+        seedPair = new int[steps.length];
+        for (int i = 0; i < order.length; i++) {
+            seedStep[i] = steps[order[i]];
+            seedPair[i] = pairs[order[i]];
+        }
+    }
+
+    /** The restricted LP's rows as {step << 32 | pair index}. */
+    long[] rowKeys() {
+        return rows.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** Solves to optimality; returns α. */
@@ -123,11 +189,18 @@ final class LazyMixtureLp {
             for (int i = 0; i < k; i++) {
                 a[i] = Math.max(0, alpha[i].solutionValue());
             }
+            pairSlack = 0;
             for (Map.Entry<Integer, MPVariable> e : vPair.entrySet()) {
                 vp[e.getKey()] = e.getValue().solutionValue();
+                pairSlack += vp[e.getKey()];
             }
+            stepSlack = 0;
             for (Map.Entry<Integer, MPVariable> e : vStep.entrySet()) {
                 vt[e.getKey()] = e.getValue().solutionValue();
+                stepSlack += vt[e.getKey()];
+            }
+            if (progress != null) {
+                progress.round(rounds, rows.size(), added, objectiveValue);
             }
         }
     }
@@ -148,11 +221,11 @@ final class LazyMixtureLp {
     }
 
     /**
-     * Applies step t's count changes of every category; lists each changed pair once in {@code dirty} (when
-     * given) and returns how many were listed.
+     * Applies merge t's count changes of every category; lists each changed pair once in {@code dirty} (when
+     * given) after the {@code listed} already there, and returns how many are listed now.
      */
-    static int applyStep(List<CategoryTrace> traces, int t, long[][] cnt, int[] dirty, boolean[] isDirty) {
-        int nd = 0;
+    static int applyStep(List<CategoryTrace> traces, int t, long[][] cnt, int[] dirty, boolean[] isDirty, int listed) {
+        int nd = listed;
         for (int i = 0; i < traces.size(); i++) {
             CategoryTrace tr = traces.get(i);
             for (int j = tr.stepStart(t), end = tr.stepEnd(t); j < end; j++) {
@@ -179,10 +252,26 @@ final class LazyMixtureLp {
             heap.set(q, weighted(cnt, w, q) - vp[q]);
         }
         int added = 0;
+        int seed = 0;
         for (int t = 0; t < steps && added < perRound; t++) {
-            int m = mergePair[t];
-            if (m >= 0) {
-                double threshold = weighted(cnt, w, m) + vt[t] + EPS;
+            int j0 = groupStart[t];
+            int j1 = groupStart[t + 1];
+            double merged = 0;
+            for (int j = j0; j < j1; j++) {
+                if (mergePair[j] >= 0) {
+                    merged += weighted(cnt, w, mergePair[j]);
+                }
+            }
+            for (; seed < seedStep.length && seedStep[seed] <= t; seed++) {
+                int q = seedPair[seed];
+                if (seedStep[seed] == t && constrained[t] && q >= 0 && !inStep(q, j0, j1)
+                        && rows.add(((long) t << 32) | q)) {
+                    addRow(t, j0, j1, q, cnt);
+                    added++;
+                }
+            }
+            if (constrained[t]) {
+                double threshold = merged + vt[t] + EPS;
                 int np = 0;
                 int found = 0;
                 while (!heap.isEmpty() && found < perStep && heap.key(heap.top()) > threshold) {
@@ -191,8 +280,8 @@ final class LazyMixtureLp {
                         popped = java.util.Arrays.copyOf(popped, np * 2);
                     }
                     popped[np++] = q;
-                    if (q != m && rows.add(((long) t << 32) | q)) {
-                        addRow(t, m, q, cnt);
+                    if (!inStep(q, j0, j1) && rows.add(((long) t << 32) | q)) {
+                        addRow(t, j0, j1, q, cnt);
                         found++;
                     }
                 }
@@ -201,14 +290,19 @@ final class LazyMixtureLp {
                 }
                 added += found;
             }
-            // Apply step t's changes in every category, then re-key each changed pair once.
-            int nd = applyStep(traces, t, cnt, dirty, isDirty);
+            // Apply the step's changes (all its merges) in every category, then re-key each changed pair once.
+            int nd = 0;
+            for (int j = j0; j < j1; j++) {
+                nd = applyStep(traces, j, cnt, dirty, isDirty, nd);
+            }
             for (int d = 0; d < nd; d++) {
                 int q = dirty[d];
                 isDirty[q] = false;
                 heap.set(q, weighted(cnt, w, q) - vp[q]);
             }
         }
+        seedStep = new int[0];
+        seedPair = new int[0];
         return added;
     }
 
@@ -220,10 +314,26 @@ final class LazyMixtureLp {
         return s;
     }
 
-    private void addRow(int t, int m, int q, long[][] cnt) {
+    /** Whether pair q is one of the step's own merges (not a competitor). */
+    private boolean inStep(int q, int j0, int j1) {
+        for (int j = j0; j < j1; j++) {
+            if (mergePair[j] == q) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void addRow(int t, int j0, int j1, int q, long[][] cnt) {
         MPConstraint c = solver.makeConstraint(0, MPSolver.infinity());
         for (int i = 0; i < alpha.length; i++) {
-            c.setCoefficient(alpha[i], (cnt[i][m] - cnt[i][q]) * norm[i]);
+            long merged = 0;
+            for (int j = j0; j < j1; j++) {
+                if (mergePair[j] >= 0) {
+                    merged += cnt[i][mergePair[j]];
+                }
+            }
+            c.setCoefficient(alpha[i], (merged - cnt[i][q]) * norm[i]);
         }
         c.setCoefficient(vStep.computeIfAbsent(t, x -> newSlack("vt" + x)), 1);
         c.setCoefficient(vPair.computeIfAbsent(q, x -> newSlack("vp" + x)), 1);
@@ -239,8 +349,8 @@ final class LazyMixtureLp {
      * The same LP with every row written out (for tiny T only): the independent check that lazy generation
      * reaches the true optimum. Returns {objective, α...}.
      */
-    static double[] solveFull(List<CategoryTrace> traces, int[] mergePair, long[] initialPairs, int pairs,
-                              int steps) {
+    static double[] solveFull(List<CategoryTrace> traces, int[] mergePair, int[] groupStart, boolean[] constrained,
+                              long[] initialPairs, int pairs, int steps) {
         int k = traces.size();
         MPSolver s = MPSolver.createSolver("GLOP");
         MPVariable[] a = new MPVariable[k];
@@ -255,12 +365,21 @@ final class LazyMixtureLp {
         loadInitialCounts(traces, cnt);
         MPVariable[] vp = new MPVariable[pairs];
         for (int t = 0; t < steps; t++) {
-            int m = mergePair[t];
-            if (m >= 0) {
+            if (constrained[t]) {
                 MPVariable vt = s.makeNumVar(0, MPSolver.infinity(), "vt" + t);
                 obj.setCoefficient(vt, 1);
+                long[] merged = new long[k];
+                boolean[] own = new boolean[pairs];
+                for (int j = groupStart[t]; j < groupStart[t + 1]; j++) {
+                    if (mergePair[j] >= 0) {
+                        own[mergePair[j]] = true;
+                        for (int i = 0; i < k; i++) {
+                            merged[i] += cnt[i][mergePair[j]];
+                        }
+                    }
+                }
                 for (int q = 0; q < pairs; q++) {
-                    if (q == m) {
+                    if (own[q]) {
                         continue;
                     }
                     boolean any = false;
@@ -276,13 +395,15 @@ final class LazyMixtureLp {
                     }
                     MPConstraint c = s.makeConstraint(0, MPSolver.infinity());
                     for (int i = 0; i < k; i++) {
-                        c.setCoefficient(a[i], (cnt[i][m] - cnt[i][q]) / (double) initialPairs[i]);
+                        c.setCoefficient(a[i], (merged[i] - cnt[i][q]) / (double) initialPairs[i]);
                     }
                     c.setCoefficient(vt, 1);
                     c.setCoefficient(vp[q], 1);
                 }
             }
-            applyStep(traces, t, cnt, null, null);
+            for (int j = groupStart[t]; j < groupStart[t + 1]; j++) {
+                applyStep(traces, j, cnt, null, null, 0);
+            }
         }
         MPSolver.ResultStatus status = s.solve();
         if (status != MPSolver.ResultStatus.OPTIMAL) {

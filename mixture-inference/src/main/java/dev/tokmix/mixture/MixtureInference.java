@@ -39,11 +39,64 @@ public final class MixtureInference {
     /**
      * One candidate category's sample.
      *
-     * @param name      the category's name
-     * @param counts    its pieces, split by the tokenizer's pipeline, with counts
-     * @param textBytes bytes of sample text the counts cover (for byte-unit weights)
+     * @param name       the category's name
+     * @param counts     its pieces, split by the tokenizer's pipeline, with counts
+     * @param textBytes  bytes of sample text the counts cover (for byte-unit weights)
+     * @param chunks     the same pieces counted per block of documents (for the bootstrap); their sum is
+     *                   {@code counts}
+     * @param chunkBytes bytes of text per block
      */
-    public record Category(String name, PretokenCounts counts, long textBytes) {
+    public record Category(String name, PretokenCounts counts, long textBytes, List<PretokenCounts> chunks,
+                           long[] chunkBytes) {
+        /** A category without document blocks (no bootstrap: the sample is one block). */
+        public Category(String name, PretokenCounts counts, long textBytes) {
+            this(name, counts, textBytes, List.of(counts), new long[] {textBytes});
+        }
+    }
+
+    /**
+     * What to infer and how.
+     *
+     * @param merges      T: how many merges constrain the estimate, counted after {@code afterMerges}
+     * @param afterMerges K: merges applied first and not used as constraints (an inherited prefix: Llama 3's
+     *                    first 100,000 merges are cl100k's); 0 for none
+     * @param bootstrap   bootstrap replicates for the intervals (0: none)
+     * @param seed        seed of the bootstrap draws
+     * @param threads     categories replayed at once
+     * @param progress    hears the stages (null: silent)
+     */
+    public record Options(int merges, int afterMerges, int bootstrap, long seed, int threads, Progress progress) {
+        /** T merges from the start, no bootstrap. */
+        public static Options of(int merges, int threads) {
+            return new Options(merges, 0, 0, 0, threads, null);
+        }
+    }
+
+    /** Hears the stages of an inference (for progress bars). */
+    public interface Progress {
+        /**
+         * A stage began: "replay", "solve" or "bootstrap".
+         *
+         * @param stage the stage
+         * @param total units of work in it (categories, 0 when unknown, or replicates)
+         */
+        default void stage(String stage, int total) {
+        }
+
+        /**
+         * One LP round of the main solve finished.
+         *
+         * @param round     rounds so far
+         * @param rows      rows in the restricted LP
+         * @param added     rows its scan added
+         * @param objective the restricted optimum so far (it only grows)
+         */
+        default void lpRound(int round, int rows, int added, double objective) {
+        }
+
+        /** One bootstrap replicate finished. */
+        default void replicateDone() {
+        }
     }
 
     private MixtureInference() {
@@ -63,24 +116,67 @@ public final class MixtureInference {
      */
     public static Category count(Tokenizer tokenizer, String name, List<Path> inputs, TextDocuments.Split split,
                                  String jsonField, int threads) {
-        long[] bytes = {0};
-        PretokenCounts counts;
-        try (PretokenCounter c = new PretokenCounter(tokenizer.pieceSplitter(), threads)) {
-            new TextDocuments(inputs, split, jsonField).forEach((text, index) -> {
-                c.add(text, 1);
-                bytes[0] += DocumentMix.utf8Length(text);
-            });
-            counts = c.finish();
-        }
-        if (counts.size() == 0) {
-            throw new MixtureInferenceException("category " + name + " has no text (" + inputs + ")\n  remedy: point"
-                    + " it at non-empty UTF-8 or JSON Lines files");
-        }
-        return new Category(name, counts, bytes[0]);
+        return count(tokenizer, name, inputs, split, jsonField, threads, 1);
     }
 
     /**
-     * Estimates the mixture.
+     * Counts a category's sample in {@code blocks} blocks of whole documents, for the bootstrap: document d goes
+     * to block d mod blocks, so each block is a spread-out 1/blocks of the sample, and resampling blocks with
+     * replacement resamples documents.
+     *
+     * @param tokenizer the tokenizer under study
+     * @param name      the category's name
+     * @param inputs    files and folders (UTF-8 text, JSON Lines, .gz)
+     * @param split     how plain text files are cut into documents
+     * @param jsonField the text field of JSON Lines files
+     * @param threads   counting threads
+     * @param blocks    blocks (1: no bootstrap)
+     * @return the category
+     * @throws MixtureInferenceException if the sample holds no text
+     */
+    public static Category count(Tokenizer tokenizer, String name, List<Path> inputs, TextDocuments.Split split,
+                                 String jsonField, int threads, int blocks) {
+        if (blocks < 1) {
+            throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
+        }
+        long[] bytes = new long[blocks];
+        List<PretokenCounter> counters = new ArrayList<>();
+        try {
+            for (int b = 0; b < blocks; b++) {
+                counters.add(new PretokenCounter(tokenizer.pieceSplitter(), blocks == 1 ? threads : 1));
+            }
+            new TextDocuments(inputs, split, jsonField).forEach((text, index) -> {
+                int b = (int) (index % blocks);
+                counters.get(b).add(text, 1);
+                bytes[b] += DocumentMix.utf8Length(text);
+            });
+            List<PretokenCounts> chunks = new ArrayList<>();
+            for (PretokenCounter c : counters) {
+                chunks.add(c.finish());
+            }
+            PretokenCounts counts;
+            if (blocks == 1) {
+                counts = chunks.get(0);
+            } else {
+                counts = new PretokenCounts();
+                for (PretokenCounts c : chunks) {
+                    counts.addAll(c);
+                }
+            }
+            if (counts.size() == 0) {
+                throw new MixtureInferenceException("category " + name + " has no text (" + inputs + ")\n  remedy:"
+                        + " point it at non-empty UTF-8 or JSON Lines files");
+            }
+            return new Category(name, counts, java.util.Arrays.stream(bytes).sum(), List.copyOf(chunks), bytes);
+        } finally {
+            for (PretokenCounter c : counters) {
+                c.close();
+            }
+        }
+    }
+
+    /**
+     * Estimates the mixture from the first T merges.
      *
      * @param tokenizer  the tokenizer under study (its merge list)
      * @param categories the candidate categories (at least 2, names unique)
@@ -90,74 +186,330 @@ public final class MixtureInference {
      * @throws MixtureInferenceException for too few or empty categories, T out of range, or a solver failure
      */
     public static MixtureEstimate infer(Tokenizer tokenizer, List<Category> categories, int merges, int threads) {
+        return infer(tokenizer, categories, Options.of(merges, threads));
+    }
+
+    /**
+     * Estimates the mixture.
+     *
+     * @param tokenizer  the tokenizer under study (its merge list)
+     * @param categories the candidate categories (at least 2, names unique)
+     * @param options    T, the inherited prefix K, the bootstrap, threads
+     * @return the estimate
+     * @throws MixtureInferenceException for too few or empty categories, K + T out of range, or a solver failure
+     */
+    public static MixtureEstimate infer(Tokenizer tokenizer, List<Category> categories, Options options) {
         MergeList list = tokenizer.merges();
+        int merges = options.merges();
+        int after = options.afterMerges();
         if (list.size() == 0) {
             throw new MixtureInferenceException(tokenizer.name() + " has no merge list, so there is nothing to infer"
                     + " from\n  remedy: use a BPE tokenizer (tiktoken rank file or tokenizer.json with merges)");
         }
-        if (merges < 1 || merges > list.size()) {
-            throw new MixtureInferenceException("T = " + merges + " merges asked for, but " + tokenizer.name()
-                    + " has " + list.size() + "\n  remedy: use --merges between 1 and " + list.size());
+        int total = steps(list).length - 1;
+        if (after < 0 || after >= total) {
+            throw new MixtureInferenceException("--after-merges " + after + " is out of range: " + tokenizer.name()
+                    + " has " + total + " merges\n  remedy: use a prefix between 0 and " + (total - 1));
+        }
+        if (merges < 1 || (long) after + merges > total) {
+            throw new MixtureInferenceException("T = " + merges + " merges asked for" + (after > 0 ? " after the first "
+                    + after : "") + ", but " + tokenizer.name() + " has " + total + "\n  remedy: use --merges"
+                    + " between 1 and " + (total - after));
         }
         if (categories.size() < 2) {
             throw new MixtureInferenceException("inference needs at least 2 categories, got " + categories.size());
         }
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (Category c : categories) {
             if (c.counts().size() == 0) {
                 throw new MixtureInferenceException("category " + c.name() + " has no text\n  remedy: give it a"
                         + " non-empty sample");
             }
+            if (!names.add(c.name())) {
+                throw new MixtureInferenceException("category name " + c.name() + " is given twice\n  remedy: give"
+                        + " every category its own name");
+            }
         }
+        if (options.bootstrap() < 0) {
+            throw new MixtureInferenceException("--bootstrap " + options.bootstrap() + " must be 0 or more");
+        }
+        Progress progress = options.progress() != null ? options.progress() : new Progress() { };
         long t0 = System.nanoTime();
-        Prepared p = prepare(tokenizer, categories, merges, threads);
+        progress.stage("replay", categories.size());
+        Prepared p = prepare(tokenizer, categories, after, merges, options.threads());
         int k = categories.size();
-        long[] initialPairs = p.initialPairs();
         int missing = 0;
-        for (int m : p.mergePair()) {
-            if (m < 0) {
+        for (boolean c : p.constrained()) {
+            if (!c) {
                 missing++;
             }
         }
         long t1 = System.nanoTime();
+        progress.stage("solve", 0);
         // Full scans (no cap on new rows per round): on a 5-language, T = 3,000 instance a cap of 1,000 rows per
         // round had not converged after 209 rounds, while full scans converge in 18 rounds and 42 s.
-        LazyMixtureLp lp = new LazyMixtureLp(p.traces(), p.mergePair(), initialPairs, p.pairCount(), merges, 10,
-                Integer.MAX_VALUE);
+        LazyMixtureLp lp = new LazyMixtureLp(p.traces(), p.mergePair(), p.groupStart(), p.constrained(),
+                p.initialPairs(), p.pairCount(), merges, 10, Integer.MAX_VALUE);
+        lp.progress(progress::lpRound);
         double[] alpha = lp.solve();
         long t2 = System.nanoTime();
+        double[] pairW = normalise(alpha);
+        double[] byteW = byteShares(pairW, categories, p.initialPairs());
+
+        int n = options.bootstrap();
+        double[][] bootPairs = new double[n][];
+        double[][] bootBytes = new double[n][];
+        if (n > 0) {
+            progress.stage("bootstrap", n);
+            // Warm start: every replicate begins with the rows the main solve ended with.
+            long[] rowKeys = lp.rowKeys();
+            int[] seedSteps = new int[rowKeys.length];
+            long[] seedPairKeys = new long[rowKeys.length];
+            for (int r = 0; r < rowKeys.length; r++) {
+                seedSteps[r] = (int) (rowKeys[r] >>> 32);
+                seedPairKeys[r] = p.index().keyOf((int) rowKeys[r]);
+            }
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(options.seed());
+            for (int b = 0; b < n; b++) {
+                List<Category> resampled = new ArrayList<>();
+                for (Category c : categories) {
+                    resampled.add(resample(c, rnd));
+                }
+                Prepared rp = prepare(tokenizer, resampled, after, merges, options.threads());
+                LazyMixtureLp rl = new LazyMixtureLp(rp.traces(), rp.mergePair(), rp.groupStart(), rp.constrained(),
+                        rp.initialPairs(), rp.pairCount(), merges, 10, Integer.MAX_VALUE);
+                int[] seedPairs = new int[seedPairKeys.length];
+                for (int r = 0; r < seedPairs.length; r++) {
+                    seedPairs[r] = rp.index().indexOf(seedPairKeys[r]);
+                }
+                rl.seed(seedSteps, seedPairs);
+                bootPairs[b] = normalise(rl.solve());
+                bootBytes[b] = byteShares(bootPairs[b], resampled, rp.initialPairs());
+                progress.replicateDone();
+            }
+        }
+        long t3 = System.nanoTime();
+        List<String> catNames = categories.stream().map(Category::name).toList();
+        return new MixtureEstimate(catNames, pairW, byteW, percentile(bootPairs, k, 0.025),
+                percentile(bootPairs, k, 0.975), percentile(bootBytes, k, 0.025), percentile(bootBytes, k, 0.975),
+                n, after, merges, missing, lp.objectiveValue, lp.stepSlack, lp.pairSlack, lp.rounds, lp.rowCount(),
+                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, indistinguishable(catNames, bootBytes));
+    }
+
+    /**
+     * An inherited merge list: the tokenizer's first {@code merges} merges create exactly the tokens of
+     * {@code base}'s merge list, in the same order.
+     *
+     * @param base   the known tokenizer's name
+     * @param merges the length of the shared prefix (all of the base's merges)
+     */
+    public record Extension(String base, int merges) {
+    }
+
+    /**
+     * Finds the longest known merge list the tokenizer's list starts with (a tokenizer that extends another, as
+     * Llama 3 extends cl100k_base). Steps ({@link #steps}) are compared by the bytes of the token each creates, so
+     * ids and the number of listed splits per token may differ.
+     * A tokenizer equal to a known one (no merges beyond it) is not an extension of it.
+     *
+     * @param tokenizer the tokenizer under study
+     * @param known     candidate base tokenizers
+     * @return the extension, or empty
+     */
+    public static java.util.Optional<Extension> detectExtension(Tokenizer tokenizer, List<Tokenizer> known) {
+        MergeList list = tokenizer.merges();
+        int[] steps = steps(list);
+        Extension best = null;
+        for (Tokenizer base : known) {
+            MergeList bl = base.merges();
+            int[] bs = steps(bl);
+            int n = bs.length - 1;
+            if (n == 0 || n >= steps.length - 1) {
+                continue;
+            }
+            boolean prefix = true;
+            for (int g = 0; g < n && prefix; g++) {
+                prefix = java.util.Arrays.equals(tokenizer.tokenBytes(list.merged(steps[g])),
+                        base.tokenBytes(bl.merged(bs[g])));
+            }
+            if (prefix && (best == null || n > best.merges())) {
+                best = new Extension(base.name(), n);
+            }
+        }
+        return java.util.Optional.ofNullable(best);
+    }
+
+    private static double[] normalise(double[] alpha) {
         double sum = 0;
         for (double a : alpha) {
             sum += a;
         }
-        double[] pairW = new double[k];
-        double[] byteW = new double[k];
-        double bsum = 0;
-        for (int i = 0; i < k; i++) {
-            pairW[i] = alpha[i] / sum;
-            // α_i is a share of pairs; a category with more bytes per pair weighs more in bytes.
-            byteW[i] = pairW[i] * categories.get(i).textBytes() / (double) initialPairs[i];
-            bsum += byteW[i];
+        double[] out = new double[alpha.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = alpha[i] / sum;
         }
-        for (int i = 0; i < k; i++) {
-            byteW[i] /= bsum;
+        return out;
+    }
+
+    /** α is a share of pairs; a category with more bytes per pair weighs more in bytes. */
+    private static double[] byteShares(double[] pairW, List<Category> categories, long[] pairs) {
+        double[] out = new double[pairW.length];
+        double sum = 0;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = pairW[i] * categories.get(i).textBytes() / (double) pairs[i];
+            sum += out[i];
         }
-        return new MixtureEstimate(categories.stream().map(Category::name).toList(), pairW, byteW, merges, missing,
-                lp.objectiveValue, lp.rounds, lp.rowCount(), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        for (int i = 0; i < out.length; i++) {
+            out[i] /= sum;
+        }
+        return out;
+    }
+
+    /** A bootstrap replicate: the category's document blocks drawn with replacement. */
+    static Category resample(Category c, java.util.SplittableRandom rnd) {
+        int blocks = c.chunks().size();
+        if (blocks < 2) {
+            throw new MixtureInferenceException("category " + c.name() + " was counted as one block, so it cannot"
+                    + " be resampled\n  remedy: count it with blocks > 1 (tokmix infer --bootstrap does)");
+        }
+        long[] times = new long[blocks];
+        for (int j = 0; j < blocks; j++) {
+            times[rnd.nextInt(blocks)]++;
+        }
+        PretokenCounts counts = new PretokenCounts();
+        long bytes = 0;
+        for (int j = 0; j < blocks; j++) {
+            counts.addAll(c.chunks().get(j), times[j]);
+            bytes += times[j] * c.chunkBytes()[j];
+        }
+        return new Category(c.name(), counts, bytes);
+    }
+
+    /** Per category, the q-quantile of the replicates (NaN without replicates). */
+    private static double[] percentile(double[][] reps, int k, double q) {
+        double[] out = new double[k];
+        for (int i = 0; i < k; i++) {
+            if (reps.length == 0) {
+                out[i] = Double.NaN;
+                continue;
+            }
+            double[] v = new double[reps.length];
+            for (int b = 0; b < reps.length; b++) {
+                v[b] = reps[b][i];
+            }
+            java.util.Arrays.sort(v);
+            double pos = q * (v.length - 1);
+            int lo = (int) Math.floor(pos);
+            int hi = Math.min(v.length - 1, lo + 1);
+            out[i] = v[lo] + (pos - lo) * (v[hi] - v[lo]);
+        }
+        return out;
     }
 
     /**
-     * Every category's trace over the first T merges, renumbered into one pair index.
-     *
-     * @param traces       per category, in order
-     * @param mergePair    per step, the pair index of its merge, or -1 when no category sample forms it
-     * @param initialPairs per category, its number of adjacent pairs before any merge
-     * @param pairCount    size of the pair index
+     * Groups of categories the data cannot tell apart: linked when their bootstrap byte shares trade off
+     * against each other (correlation ≤ −0.5) and each moves by more than a tenth of the pair's mean share
+     * (standard deviation). Empty without at least 10 replicates.
      */
-    record Prepared(List<CategoryTrace> traces, int[] mergePair, long[] initialPairs, int pairCount) {
+    static List<List<String>> indistinguishable(List<String> names, double[][] reps) {
+        int k = names.size();
+        int n = reps.length;
+        List<List<String>> out = new ArrayList<>();
+        if (n < 10) {
+            return out;
+        }
+        double[] mean = new double[k];
+        double[] sd = new double[k];
+        for (int i = 0; i < k; i++) {
+            for (double[] r : reps) {
+                mean[i] += r[i] / n;
+            }
+            for (double[] r : reps) {
+                sd[i] += (r[i] - mean[i]) * (r[i] - mean[i]) / (n - 1);
+            }
+            sd[i] = Math.sqrt(sd[i]);
+        }
+        int[] parent = new int[k];
+        for (int i = 0; i < k; i++) {
+            parent[i] = i;
+        }
+        for (int i = 0; i < k; i++) {
+            for (int j = i + 1; j < k; j++) {
+                double scale = (mean[i] + mean[j]) / 2;
+                if (sd[i] == 0 || sd[j] == 0 || sd[i] < 0.1 * scale || sd[j] < 0.1 * scale) {
+                    continue;
+                }
+                double cov = 0;
+                for (double[] r : reps) {
+                    cov += (r[i] - mean[i]) * (r[j] - mean[j]) / (n - 1);
+                }
+                if (cov / (sd[i] * sd[j]) <= -0.5) {
+                    parent[find(parent, i)] = find(parent, j);
+                }
+            }
+        }
+        java.util.Map<Integer, List<String>> groups = new java.util.TreeMap<>();
+        for (int i = 0; i < k; i++) {
+            groups.computeIfAbsent(find(parent, i), x -> new ArrayList<>()).add(names.get(i));
+        }
+        for (List<String> g : groups.values()) {
+            if (g.size() > 1) {
+                out.add(g);
+            }
+        }
+        return out;
     }
 
-    static Prepared prepare(Tokenizer tokenizer, List<Category> categories, int merges, int threads) {
-        List<CategoryTrace> traces = replayAll(tokenizer, categories, merges, threads);
+    private static int find(int[] parent, int i) {
+        while (parent[i] != i) {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        return i;
+    }
+
+    /**
+     * Where each step of a merge list begins: a step is one new token, and a tokenizer.json converted from a
+     * tiktoken rank file (Llama 3's lists 280,147 merges for 128,000 tokens) names several splits of the same
+     * token in a row; they are one step of the training that made the tokenizer.
+     *
+     * @param list the merge list
+     * @return the first merge of every step, then {@code list.size()}
+     */
+    public static int[] steps(MergeList list) {
+        int[] out = new int[list.size() + 1];
+        int n = 0;
+        for (int t = 0; t < list.size(); t++) {
+            if (t == 0 || list.merged(t) != list.merged(t - 1)) {
+                out[n++] = t;
+            }
+        }
+        out[n++] = list.size();
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Every category's trace over steps K..K+T−1 (counts before step K are its "initial" counts), renumbered
+     * into one pair index.
+     *
+     * @param traces       per category, in order
+     * @param mergePair    per merge of those steps, the pair index of its pair, or -1 when no sample holds it
+     * @param groupStart   per step, its first merge (relative); then the end
+     * @param constrained  per step, whether any sample forms its token (the others are the "missing merges")
+     * @param initialPairs per category, its number of adjacent pairs before step K (the normaliser)
+     * @param pairCount    size of the pair index
+     * @param index        the pair index
+     */
+    record Prepared(List<CategoryTrace> traces, int[] mergePair, int[] groupStart, boolean[] constrained,
+                    long[] initialPairs, int pairCount, PairIndex index) {
+    }
+
+    static Prepared prepare(Tokenizer tokenizer, List<Category> categories, int after, int merges, int threads) {
+        MergeList list = tokenizer.merges();
+        int[] steps = steps(list);
+        int from = steps[after];
+        int to = steps[after + merges];
+        List<CategoryTrace> traces = replayAll(tokenizer, categories, from, to, threads);
         PairIndex index = new PairIndex();
         for (CategoryTrace tr : traces) {
             tr.register(index);
@@ -170,31 +522,40 @@ public final class MixtureInference {
             initialPairs[i] = traces.get(i).initialPairCount();
             if (initialPairs[i] == 0) {
                 throw new MixtureInferenceException("category " + categories.get(i).name() + " has no pair of"
-                        + " adjacent bytes inside any piece (only one-byte pieces)\n  remedy: give it more text");
+                        + " adjacent tokens inside any piece" + (after > 0 ? " after the first " + after + " merges"
+                        : " (only one-byte pieces)") + "\n  remedy: give it more text");
             }
         }
-        MergeList list = tokenizer.merges();
-        int[] mergePair = new int[merges];
-        for (int t = 0; t < merges; t++) {
+        int[] mergePair = new int[to - from];
+        int[] groupStart = new int[merges + 1];
+        boolean[] constrained = new boolean[merges];
+        for (int g = 0; g <= merges; g++) {
+            groupStart[g] = steps[after + g] - from;
+        }
+        for (int g = 0; g < merges; g++) {
             long total = 0;
-            for (CategoryTrace tr : traces) {
-                total += tr.mergedCount[t];
+            for (int j = groupStart[g]; j < groupStart[g + 1]; j++) {
+                for (CategoryTrace tr : traces) {
+                    total += tr.mergedCount[j];
+                }
+                mergePair[j] = index.indexOf(CategoryTrace.key(list.left(from + j), list.right(from + j)));
             }
-            // A merge that no sample forms gets no constraint (the paper's "missing merges").
-            mergePair[t] = total == 0 ? -1 : index.indexOf(CategoryTrace.key(list.left(t), list.right(t)));
+            // A step whose token no sample forms gets no constraint (the paper's "missing merges").
+            constrained[g] = total > 0;
         }
-        return new Prepared(traces, mergePair, initialPairs, index.size());
+        return new Prepared(traces, mergePair, groupStart, constrained, initialPairs, index.size(), index);
     }
 
     /** Replays every category, several at once. */
-    static List<CategoryTrace> replayAll(Tokenizer tokenizer, List<Category> categories, int merges, int threads) {
+    static List<CategoryTrace> replayAll(Tokenizer tokenizer, List<Category> categories, int from, int to,
+                                         int threads) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, categories.size())));
         try {
             List<Future<CategoryTrace>> futures = new ArrayList<>();
             for (Category c : categories) {
                 futures.add(pool.submit(() -> {
                     CategoryTrace tr = new CategoryTrace();
-                    MergeReplay.replay(tokenizer, c.counts(), merges, tr);
+                    MergeReplay.replay(tokenizer, c.counts(), from, to, tr);
                     return tr;
                 }));
             }
@@ -225,7 +586,8 @@ public final class MixtureInference {
      * @return the objective followed by α
      */
     static double[] inferFull(Tokenizer tokenizer, List<Category> categories, int merges) {
-        Prepared p = prepare(tokenizer, categories, merges, 1);
-        return LazyMixtureLp.solveFull(p.traces(), p.mergePair(), p.initialPairs(), p.pairCount(), merges);
+        Prepared p = prepare(tokenizer, categories, 0, merges, 1);
+        return LazyMixtureLp.solveFull(p.traces(), p.mergePair(), p.groupStart(), p.constrained(), p.initialPairs(),
+                p.pairCount(), merges);
     }
 }

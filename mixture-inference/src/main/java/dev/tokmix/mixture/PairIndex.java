@@ -41,6 +41,11 @@ final class PairIndex {
         return -1;
     }
 
+    /** The key of an index. */
+    long keyOf(int index) {
+        return byIndex[index];
+    }
+
     int size() {
         return size;
     }
