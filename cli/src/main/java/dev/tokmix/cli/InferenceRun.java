@@ -24,6 +24,8 @@ import java.util.stream.Stream;
 final class InferenceRun {
     /** Built-in tokenizers a merge list may start with. */
     static final List<String> KNOWN_BASES = List.of("r50k_base", "p50k_base", "cl100k_base", "o200k_base");
+    /** Merges of the smallest of them (r50k_base). */
+    static final int SMALLEST_BASE = 50_000;
 
     final Tokenizer tokenizer;
     final List<MixtureInference.Category> categories;
@@ -64,9 +66,13 @@ final class InferenceRun {
             after = afterMerges;
         } else {
             List<Tokenizer> bases = new ArrayList<>();
-            for (String b : KNOWN_BASES) {
-                if (!b.equals(tok.name()) && tok.merges().size() > 0) {
-                    bases.add(Tokenizer.load(b));
+            // The smallest built-in list has 50,000 merges; a shorter list cannot extend one (and loading the
+            // rank files costs seconds).
+            if (MixtureInference.steps(tok.merges()).length - 1 > SMALLEST_BASE) {
+                for (String b : KNOWN_BASES) {
+                    if (!b.equals(tok.name())) {
+                        bases.add(Tokenizer.load(b));
+                    }
                 }
             }
             ext = MixtureInference.detectExtension(tok, bases);

@@ -112,7 +112,8 @@ class TokmixCommandTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"encode", "decode", "info", "train", "infer", "demo"}) {
+        for (String cmd : new String[] {"encode", "decode", "info", "train", "infer", "experiment", "demo",
+                "compression"}) {
             Result r = run("", cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: tokmix " + cmd), r.out());
@@ -237,5 +238,73 @@ class TokmixCommandTest {
                 "--merges", "100000");
         assertEquals(1, tooMany.status());
         assertTrue(tooMany.err().contains("--merges between 1 and"), tooMany.err());
+
+        // --json carries the fields scripts read; nothing extends a 244-merge tokenizer.
+        for (String field : new String[] {"\"extends\":null", "\"merges_used\":200", "\"missing_merges\":",
+                "\"ci_low\":null", "\"ci_high_bytes\":null", "\"timings\":{", "\"slack\":{"}) {
+            assertTrue(r.out().contains(field), field + " in " + r.out());
+        }
+        // Bootstrap intervals and a chart.
+        Path chart = work.resolve("mix.svg");
+        Result boot = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "b=" + sb,
+                "--merges", "100", "--bootstrap", "5", "--chart", chart.toString(), "--json");
+        assertEquals(0, boot.status(), boot.err());
+        assertTrue(boot.out().contains("\"bootstrap_replicates\":5"), boot.out());
+        java.util.regex.Matcher ci = java.util.regex.Pattern.compile("\"weight_bytes\":([0-9.eE-]+),\"ci_low\":"
+                + "[0-9.eE-]+,\"ci_high\":[0-9.eE-]+,\"ci_low_bytes\":([0-9.eE-]+),\"ci_high_bytes\":([0-9.eE-]+)")
+                .matcher(boot.out());
+        assertTrue(ci.find(), boot.out());
+        assertTrue(Double.parseDouble(ci.group(2)) <= Double.parseDouble(ci.group(3)), boot.out());
+        assertTrue(Files.readString(chart).contains("<svg"), "chart written");
+        assertTrue(boot.err().contains("bootstrap"), "a progress bar for the replicates: " + boot.err());
+
+        // Bad input: an empty category, invalid UTF-8, a tokenizer without merges, a chart of another format.
+        Path empty = work.resolve("empty.txt");
+        Files.writeString(empty, "");
+        Result none = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "e=" + empty);
+        assertEquals(1, none.status());
+        assertTrue(none.err().contains("category e has no text"), none.err());
+        Path binary = work.resolve("bad.txt");
+        Files.write(binary, new byte[] {'o', 'k', '\n', 'x', (byte) 0xC3, '(', '\n'});
+        Result utf8 = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "x=" + binary);
+        assertEquals(1, utf8.status());
+        assertTrue(utf8.err().contains("bad.txt") && utf8.err().contains("UTF-8"), utf8.err());
+        Path flat = work.resolve("flat.json");
+        Result f = run("", "train", "--input", sa.toString(), "--vocab-size", "256", "--output", flat.toString());
+        assertEquals(0, f.status(), f.err());
+        Result noMerges = run("", "infer", "-t", flat.toString(), "--category", "a=" + sa, "--category", "b=" + sb);
+        assertEquals(1, noMerges.status());
+        assertTrue(noMerges.err().contains("has no merge list"), noMerges.err());
+        Result gif = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "b=" + sb,
+                "--chart", work.resolve("x.gif").toString());
+        assertEquals(1, gif.status());
+        assertTrue(gif.err().contains(".svg or .png"), gif.err());
+    }
+
+    @Test
+    void experimentScoresTrialsAgainstBothBaselines() throws Exception {
+        Path cats = Files.createDirectories(dir.resolve("experiment/cats"));
+        Files.writeString(cats.resolve("a.txt"), words("etaoinshrdlu", 30_000, 5));
+        Files.writeString(cats.resolve("b.txt"), words("zyxwvqkjgfbp", 30_000, 6));
+        Files.writeString(cats.resolve("c.txt"), words("aeiouyxz", 30_000, 7));
+        Result r = run("", "experiment", "--categories", cats.toString(), "--n", "2", "--trials", "2",
+                "--vocab-size", "400", "--total-bytes", "150000", "--merges", "100", "--seed", "3", "--json");
+        assertEquals(0, r.status(), r.err());
+        for (String field : new String[] {"\"log10_mse\":{\"mean\":", "\"random_guess\"", "\"uniform_guess\"",
+                "\"truth\":", "\"estimate\":"}) {
+            assertTrue(r.out().contains(field), field + " in " + r.out());
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"log10_mse\":\\{\"mean\":([0-9.eE-]+)")
+                .matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(1)) < -2.5, "far better than guessing: " + r.out());
+        Result same = run("", "experiment", "--categories", cats.toString(), "--n", "2", "--trials", "2",
+                "--vocab-size", "400", "--total-bytes", "150000", "--merges", "100", "--seed", "3", "--json");
+        assertEquals(r.out().replaceAll("\"(train|infer)_seconds\":[0-9.]+", ""),
+                same.out().replaceAll("\"(train|infer)_seconds\":[0-9.]+", ""), "same seed, same trials");
+        Result bad = run("", "experiment", "--categories", cats.toString(), "--n", "5", "--trials", "1",
+                "--vocab-size", "400", "--total-bytes", "150000");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("holds 3 categories"), bad.err());
     }
 }

@@ -582,11 +582,12 @@ public final class MixtureInference {
      *
      * @param tokenizer  the tokenizer
      * @param categories the categories
+     * @param after      K, the inherited prefix
      * @param merges     T (keep it small: rows grow as T times the pairs)
      * @return the objective followed by α
      */
-    static double[] inferFull(Tokenizer tokenizer, List<Category> categories, int merges) {
-        Prepared p = prepare(tokenizer, categories, 0, merges, 1);
+    static double[] inferFull(Tokenizer tokenizer, List<Category> categories, int after, int merges) {
+        Prepared p = prepare(tokenizer, categories, after, merges, 1);
         return LazyMixtureLp.solveFull(p.traces(), p.mergePair(), p.groupStart(), p.constrained(), p.initialPairs(),
                 p.pairCount(), merges);
     }

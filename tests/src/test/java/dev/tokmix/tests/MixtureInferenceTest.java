@@ -117,17 +117,145 @@ class MixtureInferenceTest {
                 new MixtureInference.Category("en", counts(s, en.substring(100_000, 160_000)), 60_000),
                 new MixtureInference.Category("fr", counts(s, fr.substring(200_000, 260_000)), 60_000),
                 new MixtureInference.Category("py", counts(s, py.substring(100_000, 160_000)), 60_000));
-        java.lang.reflect.Method full = MixtureInference.class.getDeclaredMethod("inferFull", Tokenizer.class,
-                List.class, int.class);
-        full.setAccessible(true);
         for (int t : new int[] {5, 20, 60}) {
             MixtureEstimate lazy = MixtureInference.infer(tok, cats, t, 1);
-            double[] f = (double[]) full.invoke(null, tok, cats, t);
+            double[] f = full(tok, cats, 0, t);
             assertTrue(f[0] > 0, "a positive optimum makes the comparison meaningful");
             assertEquals(f[0], lazy.objective(), 1e-7, "objective at T = " + t);
             System.out.printf("MixtureInferenceTest: T = %d: lazy objective %.6g in %d rounds / %d rows, full %.6g%n",
                     t, lazy.objective(), lazy.rounds(), lazy.constraints(), f[0]);
         }
+    }
+
+    private static double[] full(Tokenizer tok, List<MixtureInference.Category> cats, int after, int t)
+            throws ReflectiveOperationException {
+        java.lang.reflect.Method full = MixtureInference.class.getDeclaredMethod("inferFull", Tokenizer.class,
+                List.class, int.class, int.class);
+        full.setAccessible(true);
+        return (double[]) full.invoke(null, tok, cats, after, t);
+    }
+
+    @Test
+    void llama3IsFoundToExtendCl100kAndItsSplitsGroupIntoOneStepPerToken() {
+        Tokenizer llama = Tokenizer.load(TestData.require("hf/llama3/tokenizer.json"));
+        List<Tokenizer> bases = List.of(Tokenizer.load("r50k_base"), Tokenizer.load("cl100k_base"),
+                Tokenizer.load("o200k_base"));
+        assertEquals(java.util.Optional.of(new MixtureInference.Extension("cl100k_base", 100_000)),
+                MixtureInference.detectExtension(llama, bases));
+        // cl100k_base is no extension of r50k_base, nor of itself.
+        assertTrue(MixtureInference.detectExtension(bases.get(1), bases).isEmpty());
+        // One step per new token: as many steps as distinct merge results.
+        MergeList m = llama.merges();
+        java.util.Set<Integer> results = new java.util.HashSet<>();
+        for (int t = 0; t < m.size(); t++) {
+            results.add(m.merged(t));
+        }
+        assertEquals(results.size(), MixtureInference.steps(m).length - 1);
+        assertTrue(m.size() > results.size() * 2, "Llama 3's tokenizer.json lists several splits per token");
+    }
+
+    @Test
+    void lazyGenerationMatchesTheFullLpAfterAnInheritedPrefixWithSeveralSplitsPerStep() throws Exception {
+        Tokenizer llama = Tokenizer.load(TestData.require("hf/llama3/tokenizer.json"));
+        PieceSplitter s = llama.pieceSplitter();
+        List<MixtureInference.Category> cats = new ArrayList<>();
+        for (String lang : new String[] {"ru", "hi", "ko"}) {
+            String text = Files.readString(TestData.require("text/prose/" + lang + ".txt")).substring(0, 30_000);
+            cats.add(new MixtureInference.Category(lang, counts(s, text), text.length()));
+        }
+        int[] steps = MixtureInference.steps(llama.merges());
+        int multi = 0;
+        for (int g = 100_000; g < 100_040; g++) {
+            multi += steps[g + 1] - steps[g] > 1 ? 1 : 0;
+        }
+        assertTrue(multi > 0, "the checked steps include tokens listed with several splits");
+        for (int t : new int[] {25, 60}) {
+            MixtureEstimate lazy = MixtureInference.infer(llama, cats, new MixtureInference.Options(t, 100_000, 0, 0,
+                    1, null));
+            double[] f = full(llama, cats, 100_000, t);
+            assertEquals(f[0], lazy.objective(), 1e-7, "objective at T = " + t + " after 100,000");
+            System.out.printf("MixtureInferenceTest: Llama 3 after 100,000, T = %d: lazy %.6g (%d rounds), full %.6g,"
+                    + " %d missing%n", t, lazy.objective(), lazy.rounds(), f[0], lazy.missingMerges());
+        }
+    }
+
+    @Test
+    void replayFromAPrefixReportsTheCountsAFullReplayReachesThere() throws IOException {
+        Tokenizer tok = Tokenizer.load("cl100k_base");
+        PretokenCounts c = counts(tok.pieceSplitter(),
+                Files.readString(TestData.require("text/code/go.txt")).substring(0, 200_000));
+        int k = 700;
+        int steps = 1_000;
+        java.util.Map<Long, Long> full = new java.util.HashMap<>();
+        long[] fullMerged = MergeReplay.replay(tok, c, steps, new MergeReplay.Listener() {
+            int done;
+
+            @Override
+            public void changed(int l, int r, long d) {
+                if (done < k) {
+                    full.merge(((long) l << 32) | r, d, Long::sum);
+                }
+            }
+
+            @Override
+            public void stepDone(int step, long merged) {
+                done = step + 1;
+            }
+        });
+        full.values().removeIf(v -> v == 0);
+        java.util.Map<Long, Long> initial = new java.util.HashMap<>();
+        long[] fromK = MergeReplay.replay(tok, c, k, steps, new MergeReplay.Listener() {
+            boolean started = true;
+
+            @Override
+            public void changed(int l, int r, long d) {
+                if (started) {
+                    initial.merge(((long) l << 32) | r, d, Long::sum);
+                }
+            }
+
+            @Override
+            public void initialCountsDone() {
+                started = false;
+            }
+        });
+        assertEquals(full, initial, "counts before merge " + k);
+        assertTrue(java.util.Arrays.equals(fullMerged, fromK), "merged counts of every step");
+    }
+
+    @Test
+    void bootstrapIsReproducibleAndItsBlocksSumToTheSample() throws IOException {
+        PieceSplitter s = PieceSplitter.named("gpt2");
+        String en = Files.readString(TestData.require("text/prose/en.txt"));
+        String de = Files.readString(TestData.require("text/prose/de.txt"));
+        Tokenizer tok = new BpeTrainer(s, 256 + 300, 0, List.of()).train(counts(s, en.substring(0, 150_000)
+                + de.substring(0, 50_000)), null).toTokenizer();
+        Path a = tmp.resolve("en.txt");
+        Path b = tmp.resolve("de.txt");
+        Files.writeString(a, en.substring(300_000, 500_000));
+        Files.writeString(b, de.substring(300_000, 500_000));
+        List<MixtureInference.Category> cats = List.of(
+                MixtureInference.count(tok, "en", List.of(a), TextDocuments.Split.LINE, "text", 2, 16),
+                MixtureInference.count(tok, "de", List.of(b), TextDocuments.Split.LINE, "text", 2, 16));
+        for (MixtureInference.Category c : cats) {
+            assertEquals(16, c.chunks().size());
+            assertEquals(c.counts().totalCount(), c.chunks().stream().mapToLong(PretokenCounts::totalCount).sum());
+            assertEquals(c.textBytes(), java.util.Arrays.stream(c.chunkBytes()).sum());
+        }
+        MixtureInference.Options o = new MixtureInference.Options(200, 0, 12, 7, 2, null);
+        MixtureEstimate x = MixtureInference.infer(tok, cats, o);
+        MixtureEstimate y = MixtureInference.infer(tok, cats, o);
+        assertTrue(java.util.Arrays.equals(x.byteLow(), y.byteLow()) && java.util.Arrays.equals(x.byteHigh(),
+                y.byteHigh()), "same seed, same intervals");
+        for (int i = 0; i < 2; i++) {
+            assertTrue(x.byteLow()[i] <= x.byteHigh()[i]);
+            assertTrue(x.byteLow()[i] - 0.05 <= x.byteWeights()[i] && x.byteWeights()[i] <= x.byteHigh()[i] + 0.05,
+                    "the estimate lies at or near its interval");
+        }
+        assertEquals(12, x.replicates());
+        System.out.printf("MixtureInferenceTest: bootstrap en %.3f [%.3f, %.3f], de %.3f [%.3f, %.3f], %.1f s%n",
+                x.byteWeights()[0], x.byteLow()[0], x.byteHigh()[0], x.byteWeights()[1], x.byteLow()[1],
+                x.byteHigh()[1], x.bootstrapSeconds());
     }
 
     @Test
