@@ -220,19 +220,30 @@ final class ExperimentCommand implements Callable<Integer> {
     }
 
     /**
-     * Writes the even-numbered documents (training pool) and the odd-numbered ones, up to --sample-bytes
-     * (inference sample), of a category into two files.
+     * Writes the even-numbered documents (training pool) and the odd-numbered ones (inference sample) of a category
+     * into two files. The sample keeps an evenly spread share of the odd documents, about --sample-bytes of them, so
+     * it covers the whole file (files are assembled source by source; the first megabytes are not a fair sample).
      */
     private Path[] split(String name, Path input, TextDocuments.Split how, Path dir) throws IOException {
         StringBuilder train = new StringBuilder();
         StringBuilder held = new StringBuilder();
-        long[] heldBytes = {0};
+        long[] oddBytes = {0};
+        new TextDocuments(List.of(input), how, "text").forEach((text, index) -> {
+            if (index % 2 == 1) {
+                oddBytes[0] += DocumentMix.utf8Length(text);
+            }
+        });
+        double keep = Math.min(1.0, sampleBytes / (double) Math.max(1, oddBytes[0]));
+        double[] acc = {0};
         new TextDocuments(List.of(input), how, "text").forEach((text, index) -> {
             if (index % 2 == 0) {
                 train.append(text).append("\n\n");
-            } else if (heldBytes[0] < sampleBytes) {
-                held.append(text).append("\n\n");
-                heldBytes[0] += DocumentMix.utf8Length(text);
+            } else {
+                double before = acc[0];
+                acc[0] += keep;
+                if (Math.floor(acc[0]) > Math.floor(before)) {
+                    held.append(text).append("\n\n");
+                }
             }
         });
         if (train.isEmpty() || held.isEmpty()) {
