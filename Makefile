@@ -7,7 +7,7 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo bench bench-train data data-large clean
+.PHONY: all build test demo experiment bench bench-train data data-large clean
 
 all: build
 
@@ -27,8 +27,17 @@ build:
 test: data
 	$(MVN) verify
 
+# The main job: mixture inference on GPT-2, GPT-3.5, GPT-4o and the Llama 3 extension; tables on stdout,
+# progress on stderr, the chart in demo-mixtures.svg.
 demo: build data
-	./tokmix demo --data $(DATA)
+	./tokmix demo --data $(DATA) --chart demo-mixtures.svg
+
+# The controlled experiments of docs/mixture-inference.md (needs the large corpus: make data-large).
+EXPERIMENT := ./tokmix experiment --vocab-size 10256 --total-bytes 20000000 --seed 1 --merges 1000 --trials 10
+experiment: build data-large
+	$(EXPERIMENT) --categories $(DATA)/text-large/prose --n 5
+	$(EXPERIMENT) --categories $(DATA)/text-large/prose --n 10
+	$(EXPERIMENT) --categories $(DATA)/text-large/code --n 5
 
 # JMH: tokmix vs jtokkit vs DJL (HF tokenizers) in the same run. BENCH_ARGS overrides JMH options.
 BENCH_ARGS ?= -f 1 -wi 3 -i 5 -w 2s -r 3s

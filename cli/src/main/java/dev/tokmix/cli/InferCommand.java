@@ -3,6 +3,7 @@ package dev.tokmix.cli;
 import dev.tokmix.bpe.Tokenizer;
 import dev.tokmix.core.TextDocuments;
 import dev.tokmix.core.TokmixException;
+import dev.tokmix.mixture.MixtureInference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +68,10 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--replay-only", description = "Count and replay, then report the coverage (merges no sample"
+            + " forms) and the replay's speed; no LP.")
+    boolean replayOnly;
+
     @Option(names = "--chart", paramLabel = "FILE.svg|FILE.png", description = "Also draw the estimate as a bar"
             + " chart.")
     Path chart;
@@ -88,6 +93,21 @@ final class InferCommand implements Callable<Integer> {
         List<String[]> named = named();
         Tokenizer tok = tokenizer.load();
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (replayOnly) {
+            MixtureInference.Replay r = InferenceRun.replay(tok, named, merges, afterMerges,
+                    TextDocuments.Split.parse(split), n, System.err);
+            double mbps = r.sampleBytes() / 1e6 / Math.max(1e-9, r.seconds());
+            if (json) {
+                System.out.printf(Locale.ROOT, "{\"merges_used\":%d,\"missing_merges\":%d,\"pairs\":%d,"
+                        + "\"sample_bytes\":%d,\"threads\":%d,\"replay_seconds\":%.3f,\"replay_mb_per_s\":%.2f}%n",
+                        r.steps(), r.missing(), r.pairs(), r.sampleBytes(), n, r.seconds(), mbps);
+            } else {
+                System.out.printf(Locale.ROOT, "replayed %,d merges over %,d bytes of samples in %.2f s (%.1f MB/s, %.1f"
+                        + " MB/s per thread, %d threads); %,d merges formed by no sample; %,d distinct pairs%n",
+                        r.steps(), r.sampleBytes(), r.seconds(), mbps, mbps / n, n, r.missing(), r.pairs());
+            }
+            return 0;
+        }
         InferenceRun run = InferenceRun.run(tok, named, merges, afterMerges, bootstrap, seed,
                 TextDocuments.Split.parse(split), n, System.err);
         boolean bytes = units.equals("bytes");

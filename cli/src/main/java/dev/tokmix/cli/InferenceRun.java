@@ -60,47 +60,11 @@ final class InferenceRun {
     static InferenceRun run(Tokenizer tok, List<String[]> named, Integer merges, Integer afterMerges, int bootstrap,
                             long seed, TextDocuments.Split split, int threads, PrintStream err) {
         long t0 = System.nanoTime();
-        Optional<MixtureInference.Extension> ext = Optional.empty();
-        int after = 0;
-        if (afterMerges != null) {
-            after = afterMerges;
-        } else {
-            List<Tokenizer> bases = new ArrayList<>();
-            // The smallest built-in list has 50,000 merges; a shorter list cannot extend one (and loading the
-            // rank files costs seconds).
-            if (MixtureInference.steps(tok.merges()).length - 1 > SMALLEST_BASE) {
-                for (String b : KNOWN_BASES) {
-                    if (!b.equals(tok.name())) {
-                        bases.add(Tokenizer.load(b));
-                    }
-                }
-            }
-            ext = MixtureInference.detectExtension(tok, bases);
-            if (ext.isPresent()) {
-                after = ext.get().merges();
-                err.printf("%s extends %s: its first %,d merges are %s's, so they are applied first and the"
-                        + " mixture is inferred from the merges after them (--after-merges sets this by hand)%n",
-                        tok.name(), ext.get().base(), after, ext.get().base());
-            }
-        }
-        int available = Math.max(0, MixtureInference.steps(tok.merges()).length - 1 - after);
-        int t = merges != null ? merges : Math.min(3000, available);
+        Optional<MixtureInference.Extension> ext = afterMerges != null ? Optional.empty() : detect(tok, err);
+        int after = afterMerges != null ? afterMerges : ext.map(MixtureInference.Extension::merges).orElse(0);
+        int t = merges != null ? merges : defaultMerges(tok, after);
         String prefixNote = after > 0 ? String.format(" (after the first %,d)", after) : "";
-        int blocks = bootstrap > 0 ? 64 : 1;
-        Progress bar = new Progress(err, "count    ", named.size(), null);
-        List<MixtureInference.Category> cats = new ArrayList<>();
-        for (String[] c : named) {
-            List<Path> paths = Stream.of(c[1].split(",")).map(Path::of).toList();
-            for (Path p : paths) {
-                if (!Files.exists(p)) {
-                    throw new TokmixException("category " + c[0] + ": " + p + " does not exist\n  remedy: check the"
-                            + " path");
-                }
-            }
-            MixtureInference.Category cat = MixtureInference.count(tok, c[0], paths, split, "text", threads, blocks);
-            cats.add(cat);
-            bar.advance(1, cat.textBytes());
-        }
+        List<MixtureInference.Category> cats = count(tok, named, split, threads, bootstrap > 0 ? 64 : 1, err);
         double countSeconds = (System.nanoTime() - t0) / 1e9;
         Progress[] boot = new Progress[1];
         MixtureInference.Progress progress = new MixtureInference.Progress() {
@@ -131,6 +95,61 @@ final class InferenceRun {
         MixtureEstimate e = MixtureInference.infer(tok, cats, new MixtureInference.Options(t, after, bootstrap, seed,
                 threads, progress));
         return new InferenceRun(tok, cats, e, extFound, countSeconds, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Replays without solving ({@code infer --replay-only}). */
+    static MixtureInference.Replay replay(Tokenizer tok, List<String[]> named, Integer merges, Integer afterMerges,
+                                          TextDocuments.Split split, int threads, PrintStream err) {
+        int after = afterMerges != null ? afterMerges
+                : detect(tok, err).map(MixtureInference.Extension::merges).orElse(0);
+        int t = merges != null ? merges : defaultMerges(tok, after);
+        List<MixtureInference.Category> cats = count(tok, named, split, threads, 1, err);
+        return MixtureInference.replayOnly(tok, cats, after, t, threads);
+    }
+
+    /** min(3000, the steps after the prefix). */
+    private static int defaultMerges(Tokenizer tok, int after) {
+        return Math.min(3000, Math.max(0, MixtureInference.steps(tok.merges()).length - 1 - after));
+    }
+
+    /** An inherited prefix among the built-in tokenizers, announced on stderr. */
+    private static Optional<MixtureInference.Extension> detect(Tokenizer tok, PrintStream err) {
+        List<Tokenizer> bases = new ArrayList<>();
+        // The smallest built-in list has 50,000 merges; a shorter list cannot extend one (and loading the rank
+        // files costs seconds).
+        if (MixtureInference.steps(tok.merges()).length - 1 > SMALLEST_BASE) {
+            for (String b : KNOWN_BASES) {
+                if (!b.equals(tok.name())) {
+                    bases.add(Tokenizer.load(b));
+                }
+            }
+        }
+        Optional<MixtureInference.Extension> ext = MixtureInference.detectExtension(tok, bases);
+        ext.ifPresent(x -> err.printf("%s extends %s: its first %,d merges are %s's, so they are applied first and"
+                + " the mixture is inferred from the merges after them (--after-merges sets this by hand)%n",
+                tok.name(), x.base(), x.merges(), x.base()));
+        return ext;
+    }
+
+    /** Counts every category (with a progress bar), checking the paths first. */
+    private static List<MixtureInference.Category> count(Tokenizer tok, List<String[]> named,
+                                                         TextDocuments.Split split, int threads, int blocks,
+                                                         PrintStream err) {
+        Progress bar = new Progress(err, "count    ", named.size(), null);
+        List<MixtureInference.Category> cats = new ArrayList<>();
+        for (String[] c : named) {
+            List<Path> paths = Stream.of(c[1].split(",")).map(Path::of).toList();
+            for (Path p : paths) {
+                if (!Files.exists(p)) {
+                    throw new TokmixException("category " + c[0] + ": " + p + " does not exist\n  remedy: check the"
+                            + " path");
+                }
+            }
+            MixtureInference.Category cat = MixtureInference.count(tok, c[0], paths, split, "text", threads, blocks);
+            cats.add(cat);
+            bar.advance(1, cat.textBytes());
+        }
+        return cats;
     }
 
     /** Category indices sorted by the shown weight, largest first. */

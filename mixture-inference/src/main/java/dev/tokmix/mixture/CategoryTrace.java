@@ -5,27 +5,30 @@ import java.util.Arrays;
 
 /**
  * One category's pair counts over a merge replay, in binary: the initial count of every pair, and per step the
- * merge pair's count and the summed count changes of that step. Pairs are first keyed {@code left << 32 | right}
- * and then renumbered into a pair index shared by all categories ({@link #index}); 64-bit counts, no step cap.
+ * merge pair's count and the summed count changes of that step. Pairs (keyed {@code left << 32 | right}) are first
+ * numbered per trace as they are seen, then renumbered into a pair index shared by all categories ({@link #index});
+ * 64-bit counts, no step cap.
  */
 final class CategoryTrace implements MergeReplay.Listener {
-    private long[] keys = new long[1 << 12];
+    // Pairs are numbered as they are first seen (one hash lookup per reported change, on the replaying thread).
+    private PairIndex local = new PairIndex();
+    private int[] ids = new int[1 << 12];
     private long[] values = new long[1 << 12];
     private int size;
     private int initialSize = -1;
     private int[] stepEnd = new int[1 << 10];
     private int steps;
     long[] mergedCount = new long[1 << 10];
-    /** After {@link #index}: pair indices of {@code keys}. */
+    /** After {@link #index}: per reported change, its pair's index in the shared index. */
     int[] pairs;
 
     @Override
     public void changed(int leftId, int rightId, long delta) {
-        if (size == keys.length) {
-            keys = Arrays.copyOf(keys, size * 2);
+        if (size == ids.length) {
+            ids = Arrays.copyOf(ids, size * 2);
             values = Arrays.copyOf(values, size * 2);
         }
-        keys[size] = key(leftId, rightId);
+        ids[size] = local.add(key(leftId, rightId));
         values[size] = delta;
         size++;
     }
@@ -50,20 +53,23 @@ final class CategoryTrace implements MergeReplay.Listener {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
-    /** Renumbers the pair keys through the shared index; the keys are dropped. */
+    /** Renumbers the pairs through the shared index (which holds every key of {@link #distinctKeys}). */
     void index(PairIndex index) {
+        int[] map = new int[local.size()];
+        for (int j = 0; j < map.length; j++) {
+            map[j] = index.indexOf(local.keyOf(j));
+        }
         pairs = new int[size];
         for (int i = 0; i < size; i++) {
-            pairs[i] = index.indexOf(keys[i]);
+            pairs[i] = map[ids[i]];
         }
-        keys = null;
+        ids = null;
+        local = null;
     }
 
-    /** Adds every pair key to the shared index (single-threaded). */
-    void register(PairIndex index) {
-        for (int i = 0; i < size; i++) {
-            index.add(keys[i]);
-        }
+    /** This trace's distinct pair keys, numbered in first-seen order. */
+    PairIndex distinctKeys() {
+        return local;
     }
 
     int initialSize() {

@@ -176,6 +176,48 @@ public final class MixtureInference {
     }
 
     /**
+     * What a replay found, without solving: how many steps the samples form and how fast the replay ran.
+     *
+     * @param steps       T, the steps replayed after the prefix
+     * @param missing     steps whose token no sample forms
+     * @param pairs       distinct pairs over all categories
+     * @param sampleBytes bytes of sample text replayed
+     * @param seconds     time of the replay (all categories) and the shared pair index
+     */
+    public record Replay(int steps, int missing, int pairs, long sampleBytes, double seconds) {
+    }
+
+    /**
+     * Replays the categories over steps K..K+T−1 and reports coverage and timing, without the LP (to size a run
+     * or check which merges the samples reach).
+     *
+     * @param tokenizer  the tokenizer
+     * @param categories the categories
+     * @param after      K
+     * @param merges     T
+     * @param threads    categories replayed at once
+     * @return the replay's summary
+     */
+    public static Replay replayOnly(Tokenizer tokenizer, List<Category> categories, int after, int merges,
+                                    int threads) {
+        int total = steps(tokenizer.merges()).length - 1;
+        if (after < 0 || merges < 1 || (long) after + merges > total) {
+            throw new MixtureInferenceException("steps " + after + ".." + ((long) after + merges) + " are out of"
+                    + " range: " + tokenizer.name() + " has " + total + "\n  remedy: use --merges between 1 and "
+                    + Math.max(1, total - after));
+        }
+        long t0 = System.nanoTime();
+        Prepared p = prepare(tokenizer, categories, after, merges, threads);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        int missing = 0;
+        for (boolean c : p.constrained()) {
+            missing += c ? 0 : 1;
+        }
+        return new Replay(merges, missing, p.pairCount(), categories.stream().mapToLong(Category::textBytes).sum(),
+                secs);
+    }
+
+    /**
      * Estimates the mixture from the first T merges.
      *
      * @param tokenizer  the tokenizer under study (its merge list)
@@ -510,13 +552,20 @@ public final class MixtureInference {
         int from = steps[after];
         int to = steps[after + merges];
         List<CategoryTrace> traces = replayAll(tokenizer, categories, from, to, threads);
+        // One pair index over all categories: each trace finds its distinct keys in parallel, they are merged
+        // into the shared index in category order (so numbering is deterministic), then each trace is renumbered
+        // in parallel.
+        List<PairIndex> distinct = parallel(traces, threads, CategoryTrace::distinctKeys);
         PairIndex index = new PairIndex();
-        for (CategoryTrace tr : traces) {
-            tr.register(index);
+        for (PairIndex d : distinct) {
+            for (int j = 0; j < d.size(); j++) {
+                index.add(d.keyOf(j));
+            }
         }
-        for (CategoryTrace tr : traces) {
+        parallel(traces, threads, tr -> {
             tr.index(index);
-        }
+            return tr;
+        });
         long[] initialPairs = new long[traces.size()];
         for (int i = 0; i < traces.size(); i++) {
             initialPairs[i] = traces.get(i).initialPairCount();
@@ -546,35 +595,40 @@ public final class MixtureInference {
         return new Prepared(traces, mergePair, groupStart, constrained, initialPairs, index.size(), index);
     }
 
-    /** Replays every category, several at once. */
-    static List<CategoryTrace> replayAll(Tokenizer tokenizer, List<Category> categories, int from, int to,
-                                         int threads) {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, categories.size())));
+    /** Applies {@code f} to every item on up to {@code threads} threads; results in item order. */
+    static <T, R> List<R> parallel(List<T> items, int threads, java.util.function.Function<T, R> f) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, items.size())));
         try {
-            List<Future<CategoryTrace>> futures = new ArrayList<>();
-            for (Category c : categories) {
-                futures.add(pool.submit(() -> {
-                    CategoryTrace tr = new CategoryTrace();
-                    MergeReplay.replay(tokenizer, c.counts(), from, to, tr);
-                    return tr;
-                }));
+            List<Future<R>> futures = new ArrayList<>();
+            for (T item : items) {
+                futures.add(pool.submit(() -> f.apply(item)));
             }
-            List<CategoryTrace> out = new ArrayList<>();
-            for (Future<CategoryTrace> f : futures) {
-                out.add(f.get());
+            List<R> out = new ArrayList<>();
+            for (Future<R> fu : futures) {
+                out.add(fu.get());
             }
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MixtureInferenceException("interrupted while replaying merges");
+            throw new MixtureInferenceException("interrupted");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            throw new MixtureInferenceException("replay failed: " + e.getCause());
+            throw new MixtureInferenceException("failed: " + e.getCause());
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Replays every category, several at once. */
+    static List<CategoryTrace> replayAll(Tokenizer tokenizer, List<Category> categories, int from, int to,
+                                         int threads) {
+        return parallel(categories, threads, c -> {
+            CategoryTrace tr = new CategoryTrace();
+            MergeReplay.replay(tokenizer, c.counts(), from, to, tr);
+            return tr;
+        });
     }
 
     /**
