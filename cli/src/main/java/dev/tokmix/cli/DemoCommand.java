@@ -100,8 +100,8 @@ final class DemoCommand implements Callable<Integer> {
                     codeShare += w[i];
                 }
             }
-            String summary = String.format(Locale.ROOT, "%-36s English %5.1f%%  non-English %5.1f%%  code %5.1f%%   (%s)",
-                    s.title(), 100 * english, 100 * (1 - english - codeShare), 100 * codeShare, s.paper());
+            String summary = String.format(Locale.ROOT, "%-36s English %5.1f%%  non-English %5.1f%%  code %5.1f%%"
+                    + "   (%s)", s.title(), 100 * english, 100 * (1 - english - codeShare), 100 * codeShare, s.paper());
             summaries.add(summary);
             panels.add(run.panel(s.title(), true));
             if (json) {
@@ -128,7 +128,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private static Path require(Path p) {
         if (!Files.isDirectory(p)) {
-            throw new TokmixException(p + " is missing\n  remedy: run `make data` (fetches the samples) or pass --data");
+            throw new TokmixException(p + " is missing\n  remedy: run `make data` (fetches the samples) or pass"
+                    + " --data");
         }
         try (Stream<Path> s = Files.list(p)) {
             if (s.findAny().isEmpty()) {

@@ -273,8 +273,8 @@ final class ExperimentCommand implements Callable<Integer> {
         out.printf("log10 MSE of the byte shares over %d trials (n = %d, %s, vocabulary %,d, %,d training bytes)%n",
                 done.size(), n, categoriesDir, vocabSize, totalBytes);
         out.printf("%-12s %-16s %-16s %-16s%n", "n", "tokmix", "random guess", "uniform guess");
-        out.printf(Locale.ROOT, "%-12d %6.2f ± %-7.2f %6.2f ± %-7.2f %6.2f ± %-7.2f%n", n, ours[0], ours[1], random[0],
-                random[1], uniform[0], uniform[1]);
+        out.printf(Locale.ROOT, "%-12d %6.2f ± %-7.2f %6.2f ± %-7.2f %6.2f ± %-7.2f%n", n, ours[0], ours[1],
+                random[0], random[1], uniform[0], uniform[1]);
     }
 
     private String json(List<Trial> done) {

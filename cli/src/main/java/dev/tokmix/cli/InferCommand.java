@@ -102,8 +102,8 @@ final class InferCommand implements Callable<Integer> {
                         + "\"sample_bytes\":%d,\"threads\":%d,\"replay_seconds\":%.3f,\"replay_mb_per_s\":%.2f}%n",
                         r.steps(), r.missing(), r.pairs(), r.sampleBytes(), n, r.seconds(), mbps);
             } else {
-                System.out.printf(Locale.ROOT, "replayed %,d merges over %,d bytes of samples in %.2f s (%.1f MB/s, %.1f"
-                        + " MB/s per thread, %d threads); %,d merges formed by no sample; %,d distinct pairs%n",
+                System.out.printf(Locale.ROOT, "replayed %,d merges over %,d bytes of samples in %.2f s (%.1f MB/s,"
+                        + " %.1f MB/s per thread, %d threads); %,d merges formed by no sample; %,d distinct pairs%n",
                         r.steps(), r.sampleBytes(), r.seconds(), mbps, mbps / n, n, r.missing(), r.pairs());
             }
             return 0;

@@ -258,6 +258,12 @@ class TokmixCommandTest {
         assertTrue(Files.readString(chart).contains("<svg"), "chart written");
         assertTrue(boot.err().contains("bootstrap"), "a progress bar for the replicates: " + boot.err());
 
+        Result replay = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "b=" + sb,
+                "--merges", "100", "--replay-only", "--json");
+        assertEquals(0, replay.status(), replay.err());
+        assertTrue(replay.out().contains("\"merges_used\":100") && replay.out().contains("\"replay_mb_per_s\":"),
+                replay.out());
+
         // Bad input: an empty category, invalid UTF-8, a tokenizer without merges, a chart of another format.
         Path empty = work.resolve("empty.txt");
         Files.writeString(empty, "");

@@ -15,19 +15,21 @@ import java.util.Set;
 /**
  * LP1_T of Hayase et al. (2024, §3.2–3.4) solved by simultaneous lazy row and column generation on GLOP.
  *
- * <p>Variables: α on the simplex, a slack v_t ≥ 0 per merge step and v_p ≥ 0 per pair (shared across steps).
- * Minimise Σ v_t + Σ v_p subject to Σ_i α_i (c̃_{i,m(t)}(t) − c̃_{i,p}(t)) + v_t + v_p ≥ 0 for every step t and
- * every pair p ≠ m(t), where c̃ is a count divided by the category's initial pair count. A scan replays the
- * per-step count changes of all categories, keeping s_p = Σ_i α_i c̃_{i,p}(t) in a max-heap keyed by s_p − v_p;
- * at each step it pops the competitors that beat s_{m(t)} + v_t (up to {@code perStep}), adds them as rows
- * (creating v_t and v_p on first use) until {@code perRound} rows are new, re-solves and scans again. A scan that
- * finds nothing proves the restricted solution optimal for LP1_T.
+ * <p>Variables: α on the simplex, a slack v_t ≥ 0 per step and v_p ≥ 0 per pair (shared across steps). Minimise
+ * Σ v_t + Σ v_p subject to Σ_i α_i (c̃_{i,m(t)}(t) − c̃_{i,p}(t)) + v_t + v_p ≥ 0 for every step t and every pair
+ * p not merged at t, where c̃ is a count divided by the category's initial pair count. A step is one new token:
+ * its merged count is the sum over the merges that make it (a converted tiktoken list names several splits per
+ * token). A scan replays the per-step count changes of all categories, keeping s_p = Σ_i α_i c̃_{i,p}(t) in a
+ * max-heap keyed by s_p − v_p; at each step it pops the competitors that beat s_{m(t)} + v_t (up to
+ * {@code perStep}), adds them as rows (creating v_t and v_p on first use) until {@code perRound} rows are new,
+ * re-solves and scans again. A scan that finds nothing proves the restricted solution optimal for LP1_T.
  *
  * <p>Performance notes: a round scans all T steps (a cap of 1,000 new rows per round, like the reference code's
- * batch limit, needed over 200 rounds at T = 3,000 where full scans need 18). GLOP keeps its basis between solves. With presolve switched off (the research note's
- * advice for warm starts) GLOP ran for over ten minutes without finishing on a 3,268-row instance that solves
- * in 0.02 s with presolve on, so presolve stays on. Each solve has a two-minute limit; a status other than
- * OPTIMAL is reported, never an estimate.
+ * batch limit, needed over 200 rounds at T = 3,000 where full scans need 18). GLOP re-solves with presolve on;
+ * presolve off with the dual simplex and columns made up front (so rounds only add rows) was no faster, dropping
+ * rows cycled or tripled the rounds, fewer competitors per step or a growing T needed more rounds
+ * (docs/mixture-inference.md has the numbers). Each solve has a two-minute limit; a status other than OPTIMAL is
+ * reported, never an estimate.
  */
 final class LazyMixtureLp {
     /** A violation must exceed this (in normalised count units) to add a row: GLOP's tolerances are ~1e-7. */
