@@ -159,7 +159,7 @@ public final class PretokenCounts {
      */
     public void addAll(PretokenCounts other, long times) {
         if (times < 0) {
-            throw new IllegalArgumentException("times must be >= 0, got " + times);
+            throw new TokmixException("times must be >= 0, got " + times);
         }
         if (times == 0) {
             return;

@@ -61,12 +61,17 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        String chartName = chart.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!chartName.endsWith(".svg") && !chartName.endsWith(".png")) {
+            throw new TokmixException("--chart " + chart + ": the file must end in .svg or .png");
+        }
         Path dir = data != null ? data : Path.of(System.getProperty("tokmix.data", "data"));
         System.setProperty("tokmix.data", dir.toString());
         List<String[]> named = new ArrayList<>();
         List<String> code = new ArrayList<>();
         for (String[] c : InferenceRun.categoriesIn(require(dir.resolve("text/prose")))) {
-            if (Files.size(Path.of(c[1])) >= minBytes) {
+            Path f = Path.of(c[1]);
+            if (Files.isRegularFile(f) && Files.size(f) >= minBytes) {
                 named.add(c);
             }
         }

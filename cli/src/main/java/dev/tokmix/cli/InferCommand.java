@@ -35,13 +35,14 @@ final class InferCommand implements Callable<Integer> {
             description = "Every file or folder in DIR is a category, named without its extension.")
     Path categoriesDir;
 
-    @Option(names = "--merges", paramLabel = "T", description = "Merges that constrain the estimate, counted after"
+    @Option(names = "--merges", paramLabel = "T", description = "Merge steps (new tokens; the several splits of one"
+            + " token that a converted tiktoken list names are one step) that constrain the estimate, counted after"
             + " the inherited prefix (default: all, at most 3000).")
     Integer merges;
 
-    @Option(names = "--after-merges", paramLabel = "K", description = "Apply the first K merges without using them"
-            + " as constraints (a tokenizer that extends another). Default: detected when the merge list starts"
-            + " with a built-in tokenizer's (r50k, p50k, cl100k, o200k), else 0.")
+    @Option(names = "--after-merges", paramLabel = "K", description = "Apply the first K merge steps without using"
+            + " them as constraints (a tokenizer that extends another). Default: detected when the merge list starts"
+            + " with a built-in tokenizer's (r50k, p50k, cl100k, o200k) and adds at least 1,000 steps, else 0.")
     Integer afterMerges;
 
     @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "0", description = "Bootstrap replicates for 95%%"
@@ -65,7 +66,8 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Counting and replay threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: per category weight, ci_low and ci_high in pair"
+            + " units, weight_bytes, ci_low_bytes and ci_high_bytes in byte units (sorted by byte share).")
     boolean json;
 
     @Option(names = "--replay-only", description = "Count and replay, then report the coverage (merges no sample"

@@ -26,6 +26,8 @@ final class InferenceRun {
     static final List<String> KNOWN_BASES = List.of("r50k_base", "p50k_base", "cl100k_base", "o200k_base");
     /** Merges of the smallest of them (r50k_base). */
     static final int SMALLEST_BASE = 50_000;
+    /** An extension adding fewer steps than this is not inferred from on its own. */
+    static final int MIN_EXTENSION = 1_000;
 
     final Tokenizer tokenizer;
     final List<MixtureInference.Category> categories;
@@ -63,6 +65,7 @@ final class InferenceRun {
         Optional<MixtureInference.Extension> ext = afterMerges != null ? Optional.empty() : detect(tok, err);
         int after = afterMerges != null ? afterMerges : ext.map(MixtureInference.Extension::merges).orElse(0);
         int t = merges != null ? merges : defaultMerges(tok, after);
+        MixtureInference.checkRange(tok, after, t);
         String prefixNote = after > 0 ? String.format(" (after the first %,d)", after) : "";
         List<MixtureInference.Category> cats = count(tok, named, split, threads, bootstrap > 0 ? 64 : 1, err);
         double countSeconds = (System.nanoTime() - t0) / 1e9;
@@ -103,6 +106,7 @@ final class InferenceRun {
         int after = afterMerges != null ? afterMerges
                 : detect(tok, err).map(MixtureInference.Extension::merges).orElse(0);
         int t = merges != null ? merges : defaultMerges(tok, after);
+        MixtureInference.checkRange(tok, after, t);
         List<MixtureInference.Category> cats = count(tok, named, split, threads, 1, err);
         return MixtureInference.replayOnly(tok, cats, after, t, threads);
     }
@@ -125,6 +129,15 @@ final class InferenceRun {
             }
         }
         Optional<MixtureInference.Extension> ext = MixtureInference.detectExtension(tok, bases);
+        int beyond = MixtureInference.steps(tok.merges()).length - 1 - ext.map(MixtureInference.Extension::merges)
+                .orElse(0);
+        if (ext.isPresent() && beyond < MIN_EXTENSION) {
+            // p50k_base is r50k_base plus 24 whitespace tokens added by hand: too few learned merges to infer from.
+            err.printf("%s starts with %s's %,d merges but adds only %,d; too few to infer from, so the whole list"
+                    + " is used (--after-merges sets a prefix by hand)%n", tok.name(), ext.get().base(),
+                    ext.get().merges(), beyond);
+            return Optional.empty();
+        }
         ext.ifPresent(x -> err.printf("%s extends %s: its first %,d merges are %s's, so they are applied first and"
                 + " the mixture is inferred from the merges after them (--after-merges sets this by hand)%n",
                 tok.name(), x.base(), x.merges(), x.base()));
@@ -162,7 +175,8 @@ final class InferenceRun {
 
     void printTable(PrintStream out, boolean bytes) {
         MixtureEstimate e = estimate;
-        out.printf("%s: mixture estimated from merges %,d..%,d (%d of them formed by no sample)%s%n", tokenizer.name(),
+        out.printf("%s: mixture estimated from merge steps %,d..%,d (%d of them formed by no sample)%s%n",
+                tokenizer.name(),
                 e.afterMerges() + 1, e.afterMerges() + e.mergesUsed(), e.missingMerges(),
                 extension.map(x -> "; extends " + x.base() + ", whose " + String.format("%,d", x.merges())
                         + " merges were applied first").orElse(""));
@@ -265,8 +279,9 @@ final class InferenceRun {
                 if (name.startsWith(".")) {
                     continue;
                 }
-                int dot = name.indexOf('.');
-                out.add(new String[] {dot > 0 ? name.substring(0, dot) : name, p.toString()});
+                String stem = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+                int dot = stem.lastIndexOf('.');
+                out.add(new String[] {dot > 0 ? stem.substring(0, dot) : stem, p.toString()});
             }
         } catch (java.io.IOException ex) {
             throw new TokmixException("--categories " + dir + ": cannot list it (" + ex + ")\n  remedy: give a"

@@ -264,6 +264,20 @@ class TokmixCommandTest {
         assertTrue(replay.out().contains("\"merges_used\":100") && replay.out().contains("\"replay_mb_per_s\":"),
                 replay.out());
 
+        // p50k_base starts with r50k_base's 50,000 merges but adds only 24 hand-made ones: not an extension.
+        Result p50k = run("", "infer", "-t", "p50k_base", "--category", "a=" + sa, "--category", "b=" + sb,
+                "--merges", "50", "--replay-only", "--json");
+        assertEquals(0, p50k.status(), p50k.err());
+        assertTrue(p50k.err().contains("adds only 24"), p50k.err());
+        // A bootstrap needs documents to resample; a category of one document is refused before any solving.
+        Path one = work.resolve("one.txt");
+        Files.writeString(one, words("etaoinshrdlu", 300, 8).replace("\n\n", " "));
+        Result single = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "o=" + one,
+                "--merges", "50", "--bootstrap", "3", "--split", "file");
+        assertEquals(1, single.status());
+        assertTrue(single.err().contains("category o holds 1 block") && single.err().contains("--split"),
+                single.err());
+
         // Bad input: an empty category, invalid UTF-8, a tokenizer without merges, a chart of another format.
         Path empty = work.resolve("empty.txt");
         Files.writeString(empty, "");

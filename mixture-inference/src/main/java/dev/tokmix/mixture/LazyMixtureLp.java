@@ -34,6 +34,8 @@ import java.util.Set;
 final class LazyMixtureLp {
     /** A violation must exceed this (in normalised count units) to add a row: GLOP's tolerances are ~1e-7. */
     private static final double EPS = 1e-9;
+    /** Limit of one GLOP solve. */
+    private static final double TIME_LIMIT_S = 120;
 
     private final List<CategoryTrace> traces;
     private final int[] mergePair;
@@ -118,7 +120,7 @@ final class LazyMixtureLp {
             throw new MixtureInferenceException("OR-Tools GLOP is not available in this build\n  remedy: check the"
                     + " ortools-java dependency and its linux-x86-64 native jar");
         }
-        solver.setTimeLimit(120_000);
+        solver.setTimeLimit((long) (TIME_LIMIT_S * 1000));
         alpha = new MPVariable[k];
         MPConstraint simplex = solver.makeConstraint(1, 1, "simplex");
         for (int i = 0; i < k; i++) {
@@ -182,6 +184,11 @@ final class LazyMixtureLp {
                 System.err.printf("LP round %d: %d rows, %d new, %.2f s, status %s%n", rounds, rows.size(), added,
                         (System.nanoTime() - st) / 1e9, status);
             }
+            if (status != MPSolver.ResultStatus.OPTIMAL && (System.nanoTime() - st) / 1e9 >= TIME_LIMIT_S - 1) {
+                throw new MixtureInferenceException("the LP solver hit its " + (int) TIME_LIMIT_S + " s limit in"
+                        + " round " + rounds + " (" + rows.size() + " constraints, status " + status + "); no estimate"
+                        + " is given\n  remedy: lower --merges or use fewer categories");
+            }
             if (status != MPSolver.ResultStatus.OPTIMAL) {
                 throw new MixtureInferenceException("the LP solver stopped with status " + status + " after "
                         + rounds + " rounds and " + rows.size() + " constraints; no estimate is given\n  remedy:"
@@ -205,6 +212,11 @@ final class LazyMixtureLp {
                 progress.round(rounds, rows.size(), added, objectiveValue);
             }
         }
+    }
+
+    /** Frees GLOP's native model now (the JNI objects are otherwise freed only by finalisation). */
+    void close() {
+        solver.delete();
     }
 
     int rowCount() {

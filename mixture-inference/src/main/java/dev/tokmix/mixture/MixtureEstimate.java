@@ -16,9 +16,10 @@ import java.util.List;
  * @param byteLow           the 2.5th percentile of the bootstrap byte shares (NaN: no bootstrap)
  * @param byteHigh          the 97.5th percentile of the bootstrap byte shares (NaN: no bootstrap)
  * @param replicates        bootstrap replicates behind the intervals
- * @param afterMerges       K: merges applied before the constrained ones (an inherited prefix)
- * @param mergesUsed        T, the merges the constraints cover (merges K..K+T−1)
- * @param missingMerges     merges among those T whose pair occurs in no category sample (no constraint)
+ * @param afterMerges       K: merge steps applied before the constrained ones (an inherited prefix); a step is one
+ *                          new token, however many listed merges (splits) make it
+ * @param mergesUsed        T, the merge steps the constraints cover (steps K..K+T−1)
+ * @param missingMerges     steps among those T whose token no category sample forms (no constraint)
  * @param objective         the optimal total slack Σ v_t + Σ v_p
  * @param stepSlack         Σ v_t at the optimum
  * @param pairSlack         Σ v_p at the optimum

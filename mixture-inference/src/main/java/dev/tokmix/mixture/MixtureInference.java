@@ -137,7 +137,7 @@ public final class MixtureInference {
     public static Category count(Tokenizer tokenizer, String name, List<Path> inputs, TextDocuments.Split split,
                                  String jsonField, int threads, int blocks) {
         if (blocks < 1) {
-            throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
+            throw new MixtureInferenceException("blocks must be >= 1, got " + blocks);
         }
         long[] bytes = new long[blocks];
         List<PretokenCounter> counters = new ArrayList<>();
@@ -167,11 +167,49 @@ public final class MixtureInference {
                 throw new MixtureInferenceException("category " + name + " has no text (" + inputs + ")\n  remedy:"
                         + " point it at non-empty UTF-8 or JSON Lines files");
             }
-            return new Category(name, counts, java.util.Arrays.stream(bytes).sum(), List.copyOf(chunks), bytes);
+            // Blocks that got no document (a sample of fewer documents than blocks) are left out, so a bootstrap
+            // draw resamples documents, never empty blocks.
+            List<PretokenCounts> kept = new ArrayList<>();
+            long[] keptBytes = new long[blocks];
+            for (int b = 0; b < blocks; b++) {
+                if (chunks.get(b).size() > 0) {
+                    keptBytes[kept.size()] = bytes[b];
+                    kept.add(chunks.get(b));
+                }
+            }
+            return new Category(name, counts, java.util.Arrays.stream(bytes).sum(), List.copyOf(kept),
+                    java.util.Arrays.copyOf(keptBytes, kept.size()));
         } finally {
             for (PretokenCounter c : counters) {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * Checks that the tokenizer has a merge list and that steps K..K+T−1 exist (before any counting, so a bad
+     * argument fails at once).
+     *
+     * @param tokenizer the tokenizer
+     * @param after     K
+     * @param merges    T
+     * @throws MixtureInferenceException naming the problem and the valid range
+     */
+    public static void checkRange(Tokenizer tokenizer, int after, int merges) {
+        if (tokenizer.merges().size() == 0) {
+            throw new MixtureInferenceException(tokenizer.name() + " has no merge list, so there is nothing to infer"
+                    + " from\n  remedy: use a BPE tokenizer (tiktoken rank file or tokenizer.json with merges)");
+        }
+        int total = steps(tokenizer.merges()).length - 1;
+        if (after < 0 || after >= total) {
+            throw new MixtureInferenceException("--after-merges " + after + " is out of range: " + tokenizer.name()
+                    + " has " + total + " merge steps (new tokens)\n  remedy: use a prefix between 0 and "
+                    + (total - 1));
+        }
+        if (merges < 1 || (long) after + merges > total) {
+            throw new MixtureInferenceException("T = " + merges + " merges asked for" + (after > 0 ? " after the first "
+                    + after : "") + ", but " + tokenizer.name() + " has " + total + " merge steps (new tokens)"
+                    + "\n  remedy: use --merges between 1 and " + (total - after));
         }
     }
 
@@ -200,12 +238,7 @@ public final class MixtureInference {
      */
     public static Replay replayOnly(Tokenizer tokenizer, List<Category> categories, int after, int merges,
                                     int threads) {
-        int total = steps(tokenizer.merges()).length - 1;
-        if (after < 0 || merges < 1 || (long) after + merges > total) {
-            throw new MixtureInferenceException("steps " + after + ".." + ((long) after + merges) + " are out of"
-                    + " range: " + tokenizer.name() + " has " + total + "\n  remedy: use --merges between 1 and "
-                    + Math.max(1, total - after));
-        }
+        checkRange(tokenizer, after, merges);
         long t0 = System.nanoTime();
         Prepared p = prepare(tokenizer, categories, after, merges, threads);
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -241,23 +274,9 @@ public final class MixtureInference {
      * @throws MixtureInferenceException for too few or empty categories, K + T out of range, or a solver failure
      */
     public static MixtureEstimate infer(Tokenizer tokenizer, List<Category> categories, Options options) {
-        MergeList list = tokenizer.merges();
         int merges = options.merges();
         int after = options.afterMerges();
-        if (list.size() == 0) {
-            throw new MixtureInferenceException(tokenizer.name() + " has no merge list, so there is nothing to infer"
-                    + " from\n  remedy: use a BPE tokenizer (tiktoken rank file or tokenizer.json with merges)");
-        }
-        int total = steps(list).length - 1;
-        if (after < 0 || after >= total) {
-            throw new MixtureInferenceException("--after-merges " + after + " is out of range: " + tokenizer.name()
-                    + " has " + total + " merges\n  remedy: use a prefix between 0 and " + (total - 1));
-        }
-        if (merges < 1 || (long) after + merges > total) {
-            throw new MixtureInferenceException("T = " + merges + " merges asked for" + (after > 0 ? " after the first "
-                    + after : "") + ", but " + tokenizer.name() + " has " + total + "\n  remedy: use --merges"
-                    + " between 1 and " + (total - after));
-        }
+        checkRange(tokenizer, after, merges);
         if (categories.size() < 2) {
             throw new MixtureInferenceException("inference needs at least 2 categories, got " + categories.size());
         }
@@ -274,6 +293,13 @@ public final class MixtureInference {
         }
         if (options.bootstrap() < 0) {
             throw new MixtureInferenceException("--bootstrap " + options.bootstrap() + " must be 0 or more");
+        }
+        for (Category c : categories) {
+            if (options.bootstrap() > 0 && c.chunks().size() < 2) {
+                throw new MixtureInferenceException("category " + c.name() + " holds " + c.chunks().size()
+                        + " block(s) of documents, and the bootstrap resamples documents\n  remedy: split its files"
+                        + " into more documents (--split paragraph or line), or drop --bootstrap");
+            }
         }
         Progress progress = options.progress() != null ? options.progress() : new Progress() { };
         long t0 = System.nanoTime();
@@ -293,7 +319,12 @@ public final class MixtureInference {
         LazyMixtureLp lp = new LazyMixtureLp(p.traces(), p.mergePair(), p.groupStart(), p.constrained(),
                 p.initialPairs(), p.pairCount(), merges, 10, Integer.MAX_VALUE);
         lp.progress(progress::lpRound);
-        double[] alpha = lp.solve();
+        double[] alpha;
+        try {
+            alpha = lp.solve();
+        } finally {
+            lp.close();
+        }
         long t2 = System.nanoTime();
         double[] pairW = normalise(alpha);
         double[] byteW = byteShares(pairW, categories, p.initialPairs());
@@ -325,7 +356,11 @@ public final class MixtureInference {
                     seedPairs[r] = rp.index().indexOf(seedPairKeys[r]);
                 }
                 rl.seed(seedSteps, seedPairs);
-                bootPairs[b] = normalise(rl.solve());
+                try {
+                    bootPairs[b] = normalise(rl.solve());
+                } finally {
+                    rl.close();
+                }
                 bootBytes[b] = byteShares(bootPairs[b], resampled, rp.initialPairs());
                 progress.replicateDone();
             }
@@ -450,14 +485,15 @@ public final class MixtureInference {
 
     /**
      * Groups of categories the data cannot tell apart: linked when their bootstrap byte shares trade off
-     * against each other (correlation ≤ −0.5) and each moves by more than a tenth of the pair's mean share
-     * (standard deviation). Empty without at least 10 replicates.
+     * against each other — correlation ≤ −0.5, each moving by more than a tenth of the pair's mean share
+     * (standard deviation), and their sum at most half as variable as the steadier of the two. Empty without at
+     * least 10 replicates or with 2 categories (whose shares always trade off).
      */
     static List<List<String>> indistinguishable(List<String> names, double[][] reps) {
         int k = names.size();
         int n = reps.length;
         List<List<String>> out = new ArrayList<>();
-        if (n < 10) {
+        if (n < 10 || k < 3) {
             return out;
         }
         double[] mean = new double[k];
@@ -485,7 +521,9 @@ public final class MixtureInference {
                 for (double[] r : reps) {
                     cov += (r[i] - mean[i]) * (r[j] - mean[j]) / (n - 1);
                 }
-                if (cov / (sd[i] * sd[j]) <= -0.5) {
+                // Trading off: strongly anti-correlated, and their sum far steadier than either share.
+                double sdSum = Math.sqrt(Math.max(0, sd[i] * sd[i] + sd[j] * sd[j] + 2 * cov));
+                if (cov / (sd[i] * sd[j]) <= -0.5 && sdSum < 0.5 * Math.min(sd[i], sd[j])) {
                     parent[find(parent, i)] = find(parent, j);
                 }
             }
@@ -552,17 +590,17 @@ public final class MixtureInference {
         int from = steps[after];
         int to = steps[after + merges];
         List<CategoryTrace> traces = replayAll(tokenizer, categories, from, to, threads);
-        // One pair index over all categories: each trace finds its distinct keys in parallel, they are merged
-        // into the shared index in category order (so numbering is deterministic), then each trace is renumbered
-        // in parallel.
-        List<PairIndex> distinct = parallel(traces, threads, CategoryTrace::distinctKeys);
+        // One pair index over all categories: each trace numbered its distinct pairs while replaying; they are
+        // merged into the shared index in category order (so numbering is deterministic), then every trace is
+        // renumbered, in parallel.
+        List<PairIndex> distinct = traces.stream().map(CategoryTrace::distinctKeys).toList();
         PairIndex index = new PairIndex();
         for (PairIndex d : distinct) {
             for (int j = 0; j < d.size(); j++) {
                 index.add(d.keyOf(j));
             }
         }
-        parallel(traces, threads, tr -> {
+        parallel("indexing pairs", traces, threads, tr -> {
             tr.index(index);
             return tr;
         });
@@ -596,7 +634,7 @@ public final class MixtureInference {
     }
 
     /** Applies {@code f} to every item on up to {@code threads} threads; results in item order. */
-    static <T, R> List<R> parallel(List<T> items, int threads, java.util.function.Function<T, R> f) {
+    static <T, R> List<R> parallel(String what, List<T> items, int threads, java.util.function.Function<T, R> f) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, items.size())));
         try {
             List<Future<R>> futures = new ArrayList<>();
@@ -610,12 +648,12 @@ public final class MixtureInference {
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MixtureInferenceException("interrupted");
+            throw new MixtureInferenceException("interrupted while " + what);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            throw new MixtureInferenceException("failed: " + e.getCause());
+            throw new MixtureInferenceException(what + " failed: " + e.getCause());
         } finally {
             pool.shutdownNow();
         }
@@ -624,7 +662,7 @@ public final class MixtureInference {
     /** Replays every category, several at once. */
     static List<CategoryTrace> replayAll(Tokenizer tokenizer, List<Category> categories, int from, int to,
                                          int threads) {
-        return parallel(categories, threads, c -> {
+        return parallel("replaying merges", categories, threads, c -> {
             CategoryTrace tr = new CategoryTrace();
             MergeReplay.replay(tokenizer, c.counts(), from, to, tr);
             return tr;
