@@ -273,7 +273,7 @@ class TokmixCommandTest {
         Path one = work.resolve("one.txt");
         Files.writeString(one, words("etaoinshrdlu", 300, 8).replace("\n\n", " "));
         Result single = run("", "infer", "-t", tok.toString(), "--category", "a=" + sa, "--category", "o=" + one,
-                "--merges", "50", "--bootstrap", "3", "--split", "file");
+                "--merges", "50", "--bootstrap", "3");
         assertEquals(1, single.status());
         assertTrue(single.err().contains("category o holds 1 block") && single.err().contains("--split"),
                 single.err());
