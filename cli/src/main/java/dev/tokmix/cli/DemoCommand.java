@@ -61,10 +61,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String chartName = chart.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!chartName.endsWith(".svg") && !chartName.endsWith(".png")) {
-            throw new TokmixException("--chart " + chart + ": the file must end in .svg or .png");
-        }
+        MixtureChart.format(chart);
         Path dir = data != null ? data : Path.of(System.getProperty("tokmix.data", "data"));
         System.setProperty("tokmix.data", dir.toString());
         List<String[]> named = new ArrayList<>();

@@ -226,26 +226,26 @@ final class ExperimentCommand implements Callable<Integer> {
      */
     private Path[] split(String name, Path input, TextDocuments.Split how, Path dir) throws IOException {
         StringBuilder train = new StringBuilder();
-        StringBuilder held = new StringBuilder();
+        List<String> odd = new ArrayList<>();
         long[] oddBytes = {0};
-        new TextDocuments(List.of(input), how, "text").forEach((text, index) -> {
-            if (index % 2 == 1) {
-                oddBytes[0] += DocumentMix.utf8Length(text);
-            }
-        });
-        double keep = Math.min(1.0, sampleBytes / (double) Math.max(1, oddBytes[0]));
-        double[] acc = {0};
         new TextDocuments(List.of(input), how, "text").forEach((text, index) -> {
             if (index % 2 == 0) {
                 train.append(text).append("\n\n");
             } else {
-                double before = acc[0];
-                acc[0] += keep;
-                if (Math.floor(acc[0]) > Math.floor(before)) {
-                    held.append(text).append("\n\n");
-                }
+                odd.add(text);
+                oddBytes[0] += DocumentMix.utf8Length(text);
             }
         });
+        double keep = Math.min(1.0, sampleBytes / (double) Math.max(1, oddBytes[0]));
+        StringBuilder held = new StringBuilder();
+        double acc = 0;
+        for (String text : odd) {
+            double before = acc;
+            acc += keep;
+            if (Math.floor(acc) > Math.floor(before)) {
+                held.append(text).append("\n\n");
+            }
+        }
         if (train.isEmpty() || held.isEmpty()) {
             throw new TokmixException("category " + name + " (" + input + ") has fewer than two documents\n  remedy:"
                     + " give every category at least two documents (--split sets how files are cut)");

@@ -87,10 +87,7 @@ final class InferCommand implements Callable<Integer> {
             throw new TokmixException("--bootstrap " + bootstrap + ": use 0 (no intervals) or more replicates");
         }
         if (chart != null) {
-            String n = chart.getFileName().toString().toLowerCase(Locale.ROOT);
-            if (!n.endsWith(".svg") && !n.endsWith(".png")) {
-                throw new TokmixException("--chart " + chart + ": the file must end in .svg or .png");
-            }
+            MixtureChart.format(chart);
         }
         List<String[]> named = named();
         Tokenizer tok = tokenizer.load();

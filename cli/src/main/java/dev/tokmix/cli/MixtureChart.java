@@ -157,6 +157,26 @@ final class MixtureChart {
     }
 
     /**
+     * The chart format a file name asks for (commands call it before long work, so a bad name fails at once).
+     *
+     * @param file the chart file
+     * @return {@code "svg"} or {@code "png"}
+     * @throws IllegalArgumentException if the extension is neither {@code .svg} nor {@code .png}
+     */
+    static String format(Path file) {
+        Objects.requireNonNull(file, "file");
+        Path fileName = file.getFileName();
+        String name = fileName == null ? "" : fileName.toString();
+        int dot = name.lastIndexOf('.');
+        String extension = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+        if (!extension.equals("svg") && !extension.equals("png")) {
+            throw new IllegalArgumentException("cannot write chart " + file + ": unknown extension"
+                    + (extension.isEmpty() ? "" : " '." + extension + "'") + "; use .svg or .png");
+        }
+        return extension;
+    }
+
+    /**
      * Writes the chart of one or more tokenizers' mixture estimates.
      *
      * @param file   the chart to create or replace; {@code .svg} or {@code .png}
@@ -167,16 +187,8 @@ final class MixtureChart {
      * @throws IOException              if the file cannot be written (the previous file, if any, is then untouched)
      */
     static void write(Path file, String title, List<Panel> panels) throws IOException {
-        Objects.requireNonNull(file, "file");
         Objects.requireNonNull(title, "title");
-        Path fileName = file.getFileName();
-        String name = fileName == null ? "" : fileName.toString();
-        int dot = name.lastIndexOf('.');
-        String extension = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
-        if (!extension.equals("svg") && !extension.equals("png")) {
-            throw new IllegalArgumentException("cannot write chart " + file + ": unknown extension"
-                    + (extension.isEmpty() ? "" : " '." + extension + "'") + "; use .svg or .png");
-        }
+        String extension = format(file);
         if (panels.isEmpty()) {
             throw new IllegalArgumentException("chart " + file
                     + " has no panels; pass at least one tokenizer's result");

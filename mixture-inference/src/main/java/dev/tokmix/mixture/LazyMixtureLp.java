@@ -378,12 +378,12 @@ final class LazyMixtureLp {
         long[][] cnt = new long[k][pairs];
         loadInitialCounts(traces, cnt);
         MPVariable[] vp = new MPVariable[pairs];
+        boolean[] own = new boolean[pairs];
         for (int t = 0; t < steps; t++) {
             if (constrained[t]) {
                 MPVariable vt = s.makeNumVar(0, MPSolver.infinity(), "vt" + t);
                 obj.setCoefficient(vt, 1);
                 long[] merged = new long[k];
-                boolean[] own = new boolean[pairs];
                 for (int j = groupStart[t]; j < groupStart[t + 1]; j++) {
                     if (mergePair[j] >= 0) {
                         own[mergePair[j]] = true;
@@ -413,6 +413,11 @@ final class LazyMixtureLp {
                     }
                     c.setCoefficient(vt, 1);
                     c.setCoefficient(vp[q], 1);
+                }
+                for (int j = groupStart[t]; j < groupStart[t + 1]; j++) {
+                    if (mergePair[j] >= 0) {
+                        own[mergePair[j]] = false;
+                    }
                 }
             }
             for (int j = groupStart[t]; j < groupStart[t + 1]; j++) {
