@@ -79,7 +79,7 @@ public final class AtomicFile {
     }
 
     /** Forces a folder's entries to disk (so the rename survives a power cut); a no-op where unsupported. */
-    private static void forceDirectory(Path dir) {
+    static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {
