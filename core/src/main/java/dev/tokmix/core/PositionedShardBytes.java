@@ -65,11 +65,15 @@ final class PositionedShardBytes implements ShardBytes {
             throw new IndexOutOfBoundsException(file + ": bytes [" + offset + ", " + (offset + length)
                     + ") are outside the file (" + size + " bytes)");
         }
+        // Only native segments and heap segments over a byte[] have a ByteBuffer view; a heap segment over any
+        // other array (int[], long[]: MemorySegment.ofArray) makes asByteBuffer() throw, so those are read
+        // through a small heap buffer and copied, as the mapped twin's MemorySegment.copy accepts them all.
+        boolean direct = dst.isNative() || dst.heapBase().orElse(null) instanceof byte[];
         long done = 0;
         while (done < length) {
-            // A ByteBuffer view is at most 2 GiB; read in chunks of 1 GiB.
-            int chunk = (int) Math.min(length - done, 1L << 30);
-            ByteBuffer bb = dst.asSlice(dstOffset + done, chunk).asByteBuffer();
+            // A ByteBuffer view is at most 2 GiB; read in chunks of 1 GiB (64 KiB through the bounce buffer).
+            int chunk = (int) Math.min(length - done, direct ? 1L << 30 : 1L << 16);
+            ByteBuffer bb = direct ? dst.asSlice(dstOffset + done, chunk).asByteBuffer() : ByteBuffer.allocate(chunk);
             while (bb.hasRemaining()) {
                 int n;
                 try {
@@ -84,6 +88,9 @@ final class PositionedShardBytes implements ShardBytes {
                     throw new UncheckedIOException(new IOException(file + " shrank while being read (now ends"
                             + " before byte " + (offset + done + bb.position()) + ")"));
                 }
+            }
+            if (!direct) {
+                MemorySegment.copy(MemorySegment.ofArray(bb.array()), 0, dst, dstOffset + done, chunk);
             }
             done += chunk;
         }

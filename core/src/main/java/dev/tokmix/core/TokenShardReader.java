@@ -166,8 +166,10 @@ public final class TokenShardReader implements AutoCloseable {
     }
 
     private static final int CHUNK_TOKENS = 1 << 14;
+    // Over a byte[] (not a long[]): positioned reads fill it through its ByteBuffer view, which only native and
+    // byte[]-backed segments have.
     private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> MemorySegment.ofArray(new long[CHUNK_TOKENS]));
+            ThreadLocal.withInitial(() -> MemorySegment.ofArray(new byte[CHUNK_TOKENS * Long.BYTES]));
 
     private final Format format;
     private final Path dataFile;
