@@ -100,6 +100,11 @@ public final class NpyFormat {
             throw new ShardFormatException(file, 6, ".npy version " + major + " is not 1, 2 or 3",
                     "write the array with numpy.save");
         }
+        // numpy.lib.format reads only versions (1, 0), (2, 0) and (3, 0).
+        if (pre[7] != 0) {
+            throw new ShardFormatException(file, 7, ".npy version " + major + "." + (pre[7] & 0xFF)
+                    + " is not 1.0, 2.0 or 3.0", "write the array with numpy.save");
+        }
         long dataOffset = start + headerLen;
         if (dataOffset > fileSize || headerLen > 1 << 20) {
             throw new ShardFormatException(file, start, "the header says it is " + headerLen
@@ -115,7 +120,8 @@ public final class NpyFormat {
         }
         TokenDtype dtype = TokenDtype.ofNpyDescr(d.group(1));
         if (dtype == null) {
-            throw new ShardFormatException(file, start, "dtype '" + d.group(1) + "' does not hold token ids",
+            throw new ShardFormatException(file, start + d.start(1), "dtype '" + d.group(1)
+                    + "' does not hold token ids",
                     "save the tokens as <u2, <i4, <u4 or <i8 (little-endian integers)");
         }
         String[] dims = s.group(1).split(",");
