@@ -78,7 +78,8 @@ public final class TokenShardWriter implements AutoCloseable {
             }
             case NPY -> {
                 if (dtype == TokenDtype.UINT8) {
-                    throw new TokmixException("tokmix writes uint16, int32, uint32 or int64 tokens, not uint8");
+                    throw new TokmixException("tokmix writes uint16, int32, uint32 or int64 tokens, not uint8"
+                            + "\n  remedy: use --dtype uint16");
                 }
                 dataFile = dir.resolve(base + ".npy");
                 indexFile = dir.resolve(base + ".docs.npy");
