@@ -936,6 +936,8 @@ public final class TokenShardReader implements AutoCloseable {
      * @return the id, or -1 for an empty file
      */
     public int maxTokenId() {
+        // The loop below checks only when there is a token to copy; an empty shard must fail after close too.
+        ensureOpen();
         int max = -1;
         int[] buf = new int[CHUNK_TOKENS];
         for (long t = 0; t < tokenCount; t += CHUNK_TOKENS) {
