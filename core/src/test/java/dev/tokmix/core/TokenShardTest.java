@@ -106,10 +106,13 @@ class TokenShardTest {
             assertEquals(0, committed.documents());
         }
         for (Access access : BOTH) {
-            try (TokenShardReader r = TokenShardReader.open(shardPath(c.format(), prefix), options(access))) {
-                assertReads(r, new int[0][], 0);
-                assertEquals(-1, r.maxTokenId());
-            }
+            TokenShardReader r = TokenShardReader.open(shardPath(c.format(), prefix), options(access));
+            assertReads(r, new int[0][], 0);
+            assertEquals(-1, r.maxTokenId());
+            r.close();
+            IllegalStateException closed = assertThrows(IllegalStateException.class, r::maxTokenId);
+            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+            assertThrows(IllegalStateException.class, r::documentCount);
         }
     }
 
