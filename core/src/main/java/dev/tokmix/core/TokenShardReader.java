@@ -31,10 +31,12 @@ import java.util.Objects;
  * <p>Thread-safe for reads. {@link #close()} is idempotent; any use after it throws {@link IllegalStateException}.
  *
  * <pre>{@code
- * try (TokenShardReader r = TokenShardReader.open(Path.of("corpus.idx"))) {
- *     int[] buf = new int[4096];
+ * try (TokenShardReader r = TokenShardReader.open(Path.of("corpus.idx"))) {   // or .bin, .npy
+ *     int[] buf = new int[8192];
  *     for (long d = 0; d < r.documentCount(); d++) {
- *         int n = r.readDocument(d, buf);   // buf grows? no: use documentLength(d) to size it
+ *         if (r.documentLength(d) <= buf.length) {
+ *             int n = r.readDocument(d, buf);   // reused buffer: no allocation per document
+ *         }
  *     }
  * }
  * }</pre>
