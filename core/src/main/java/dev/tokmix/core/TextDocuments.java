@@ -161,7 +161,7 @@ public final class TextDocuments {
     }
 
     /** True if any name on the path starts with '.' ({@code .git/}, {@code .DS_Store}, editor backups). */
-    private static boolean hidden(Path relative) {
+    static boolean hidden(Path relative) {
         for (Path name : relative) {
             if (name.toString().startsWith(".")) {
                 return true;
