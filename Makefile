@@ -7,7 +7,7 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo experiment bench bench-train data data-large clean
+.PHONY: all build test demo experiment bench bench-train bench-shard data data-large clean
 
 all: build
 
@@ -55,6 +55,15 @@ bench-train: build data
 	  --pretokenizer digits+gpt2 --output $(TRAIN_OUT)/mix100.json --json; done
 	java --enable-native-access=ALL-UNNAMED -Dtokmix.data=$(CURDIR)/$(DATA) \
 	  -jar jmh/target/benchmarks.jar BpeTrainBenchmark -prof gc $(BENCH_ARGS) -rf json -rff jmh-train-result.json
+
+# Shard I/O: streaming a page-cached 1 GiB shard against MemorySegment.copy, random documents, and the
+# `tokmix shard` pipeline against the bare encoder on the same threads (docs/benchmarks.md, "Token shards").
+# The 1 GiB shard and the corpus are written once into $(BENCH_DIR).
+BENCH_DIR ?= /tmp
+bench-shard: build data
+	java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dtokmix.data=$(CURDIR)/$(DATA) \
+	  -Dtokmix.benchDir=$(BENCH_DIR) -jar jmh/target/benchmarks.jar 'Shard(Read|Pipeline)Benchmark' -prof gc \
+	  $(BENCH_ARGS) -rf json -rff jmh-shard-result.json
 
 clean:
 	$(MVN) -q clean

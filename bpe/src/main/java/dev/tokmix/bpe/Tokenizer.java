@@ -97,6 +97,18 @@ public final class Tokenizer {
     }
 
     /**
+     * The file a spec loads from: the fetched rank file of a built-in name, or the path itself. Manifests hash
+     * it to say exactly which tokenizer wrote a shard.
+     *
+     * @param spec built-in name or file path
+     * @return the file (it may not exist)
+     */
+    public static Path sourceFile(String spec) {
+        return TokenizerLoader.BUILTINS.containsKey(spec)
+                ? TokenizerLoader.dataDirectory().resolve("tiktoken").resolve(spec + ".tiktoken") : Path.of(spec);
+    }
+
+    /**
      * Loads a tokenizer file, choosing the format by content ({@code tokenizer.json} starts with '{').
      *
      * @param file a {@code .tiktoken} or {@code tokenizer.json} file

@@ -112,8 +112,13 @@ class TokmixCommandTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"encode", "decode", "info", "train", "infer", "experiment", "demo",
-                "compression"}) {
+        java.util.Set<String> commands = new picocli.CommandLine(new TokmixCommand()).getSubcommands().keySet();
+        assertTrue(commands.containsAll(java.util.List.of("encode", "decode", "info", "train", "infer",
+                "experiment", "demo", "compression", "shard", "inspect")), commands.toString());
+        for (String cmd : commands) {
+            if (cmd.equals("help")) {
+                continue;
+            }
             Result r = run("", cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: tokmix " + cmd), r.out());

@@ -7,8 +7,16 @@ import dev.tokmix.bpe.MergeList;
 import dev.tokmix.bpe.SpecialTokenPolicy;
 import dev.tokmix.bpe.TokenBuffer;
 import dev.tokmix.bpe.Tokenizer;
+import dev.tokmix.core.TokenDtype;
+import dev.tokmix.core.TokenShardReader;
+import dev.tokmix.core.TokenShardWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Holds the README's library example: the same lines, and the ids its comments promise. */
 class ReadmeExampleTest {
@@ -28,5 +36,27 @@ class ReadmeExampleTest {
         assertEquals(2, n);
         assertArrayEquals(new int[] {199999}, sink.toArray());
         assertEquals(199_742, merges.size());
+    }
+
+    @Test
+    void readmeShardExampleWritesAndReadsTheIdsItShows(@TempDir Path tmp) {
+        Path out = tmp.resolve("out");
+        int[] doc;
+        short second;
+        try (TokenShardWriter w = TokenShardWriter.create(TokenShardReader.Format.MEGATRON, out.resolve("corpus"),
+                TokenDtype.UINT16, 50257)) {
+            w.writeDocument(new int[] {15496, 995, 50256}, 0, 3);
+            w.commit();
+        }
+        try (TokenShardReader r = TokenShardReader.open(out.resolve("corpus.idx"))) {
+            doc = r.document(0);
+            MemorySegment raw = Arena.ofAuto().allocate(2 * r.tokenCount());
+            r.copyRawTokens(0, r.tokenCount(), raw, 0);
+            second = raw.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2);
+        }
+        int[] hello = Tokenizer.load("r50k_base").encodeOrdinary("Hello world");
+        assertArrayEquals(new int[] {hello[0], hello[1], 50256}, doc);
+        assertArrayEquals(new int[] {15496, 995}, hello);
+        assertEquals(995, second);
     }
 }
