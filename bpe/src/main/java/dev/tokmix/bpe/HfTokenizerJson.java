@@ -1,5 +1,7 @@
 package dev.tokmix.bpe;
 
+import dev.tokmix.core.Json;
+import dev.tokmix.core.JsonSyntaxException;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -25,7 +27,13 @@ final class HfTokenizerJson {
     }
 
     static Tokenizer load(Path file, String text) {
-        return new HfTokenizerJson(file.toString()).build(Json.parse(text, file.toString()));
+        Object root;
+        try {
+            root = Json.parse(text, file.toString());
+        } catch (JsonSyntaxException e) {
+            throw new TokenizerFormatException(e.getMessage(), e);
+        }
+        return new HfTokenizerJson(file.toString()).build(root);
     }
 
     /**

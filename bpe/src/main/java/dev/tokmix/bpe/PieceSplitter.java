@@ -1,5 +1,6 @@
 package dev.tokmix.bpe;
 
+import dev.tokmix.core.Json;
 import dev.tokmix.core.JsonStrings;
 import java.util.LinkedHashMap;
 import java.util.List;

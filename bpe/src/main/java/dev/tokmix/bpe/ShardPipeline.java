@@ -2,6 +2,7 @@ package dev.tokmix.bpe;
 
 import dev.tokmix.core.AtomicFile;
 import dev.tokmix.core.CorpusReader;
+import dev.tokmix.core.Json;
 import dev.tokmix.core.TokenDtype;
 import dev.tokmix.core.TokenShardReader;
 import dev.tokmix.core.TokenShardWriter;

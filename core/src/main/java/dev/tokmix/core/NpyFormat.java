@@ -151,4 +151,79 @@ public final class NpyFormat {
         }
         return new Header(dtype, length, dataOffset);
     }
+    /**
+     * Reads a 1-D float64 array ({@code <f8}), e.g. per-document weights.
+     *
+     * @param file the {@code .npy} file
+     * @return the values
+     * @throws ShardFormatException if it is not a 1-D little-endian float64 array of the size its header says
+     */
+    public static double[] readFloat64(Path file) {
+        byte[] all;
+        try {
+            all = java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e + "\n  remedy: check the path", e);
+        }
+        if (all.length < 10 || !java.util.Arrays.equals(all, 0, 6, MAGIC, 0, 6)) {
+            throw new ShardFormatException(file, 0, "not an .npy file", "write the weights with numpy.save");
+        }
+        int major = all[6] & 0xFF;
+        int start = major == 1 ? 10 : 12;
+        long headerLen = major == 1 ? ((all[8] & 0xFF) | (all[9] & 0xFF) << 8)
+                : ByteBuffer.wrap(all, 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFF_FFFFL;
+        if (start + headerLen > all.length) {
+            throw new ShardFormatException(file, start, "truncated header", "write the weights with numpy.save");
+        }
+        String dict = new String(all, start, (int) headerLen, StandardCharsets.ISO_8859_1);
+        Matcher d = DESCR.matcher(dict);
+        Matcher s = SHAPE.matcher(dict);
+        Matcher f = FORTRAN.matcher(dict);
+        if (!d.find() || !s.find() || !f.find() || !(d.group(1).equals("<f8") || d.group(1).equals("=f8"))) {
+            throw new ShardFormatException(file, start, "expected a little-endian float64 array, header " + dict.strip(),
+                    "save the weights as np.float64: np.save(path, np.asarray(w, dtype='<f8'))");
+        }
+        long n;
+        try {
+            n = Long.parseLong(s.group(1).replace(",", "").strip());
+        } catch (NumberFormatException e) {
+            throw new ShardFormatException(file, start, "shape (" + s.group(1) + ") is not one dimension",
+                    "save a 1-D array");
+        }
+        long dataStart = start + headerLen;
+        if (dataStart + 8 * n != all.length) {
+            throw new ShardFormatException(file, Math.min(all.length, dataStart + 8 * n), "the header says " + n
+                    + " values, the file holds " + (all.length - dataStart) + " data bytes", "write it again");
+        }
+        double[] out = new double[(int) n];
+        ByteBuffer.wrap(all, (int) dataStart, (int) (8 * n)).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);
+        return out;
+    }
+    /**
+     * Writes a 2-D int32 array ({@code rows x cols}, row-major) as an {@code .npy} file, atomically.
+     *
+     * @param file the target
+     * @param data the values, {@code rows * cols} of them
+     * @param rows rows
+     * @param cols columns
+     */
+    public static void writeInt32Matrix(Path file, int[] data, int rows, int cols) {
+        String dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (" + rows + ", " + cols + "), }";
+        int total = 10 + dict.length() + 1;
+        int padded = (total + 63) / 64 * 64;
+        StringBuilder h = new StringBuilder(dict);
+        while (10 + h.length() + 1 < padded) {
+            h.append(' ');
+        }
+        h.append('\n');
+        ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+        head.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) h.length());
+        ByteBuffer body = ByteBuffer.allocate(4 * rows * cols).order(ByteOrder.LITTLE_ENDIAN);
+        body.asIntBuffer().put(data, 0, rows * cols);
+        AtomicFile.write(file, o -> {
+            o.write(head.array());
+            o.write(h.toString().getBytes(StandardCharsets.US_ASCII));
+            o.write(body.array());
+        });
+    }
 }

@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@code tokmix shard}'s pipeline against the bare encoder on the same threads, same documents: about 24 MB of
+ * {@code tokmix shard}'s pipeline against the bare encoder on the same threads, same documents: about 50 MB of
  * JSON Lines (the prose and code of {@code data/text}, 2,000-character documents), written to
  * {@code java.io.tmpdir} (or {@code -Dtokmix.benchDir}).
  *

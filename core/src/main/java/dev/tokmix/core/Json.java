@@ -1,4 +1,4 @@
-package dev.tokmix.bpe;
+package dev.tokmix.core;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,13 +6,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader for tokenizer files: objects become {@link LinkedHashMap}, arrays {@link ArrayList},
+ * A small strict JSON reader for tokenizer files and configurations: objects become {@link LinkedHashMap}, arrays {@link ArrayList},
  * numbers {@link Long} or {@link Double}, {@code null} becomes {@link #NULL}. Errors name the file, line and
  * column. Written here (instead of a dependency) so every syntax error carries a position and a remedy.
  */
-final class Json {
+public final class Json {
     /** Stands for JSON {@code null}, so map lookups can tell a null value from a missing key. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() {
             return "null";
@@ -34,9 +34,9 @@ final class Json {
      * @param text   the document
      * @param source the file name for error messages
      * @return the value tree
-     * @throws TokenizerFormatException on any syntax error, naming line and column
+     * @throws JsonSyntaxException on any syntax error, naming line and column
      */
-    static Object parse(String text, String source) {
+    public static Object parse(String text, String source) {
         Json p = new Json(text, source);
         p.skipWs();
         Object v = p.value();
@@ -53,7 +53,7 @@ final class Json {
      * @param v a value from {@link #parse}
      * @return the JSON text
      */
-    static String write(Object v) {
+    public static String write(Object v) {
         StringBuilder sb = new StringBuilder();
         write(v, sb);
         return sb.toString();
@@ -87,7 +87,7 @@ final class Json {
         }
     }
 
-    private TokenizerFormatException error(String what) {
+    private JsonSyntaxException error(String what) {
         int line = 1;
         int col = 1;
         int limit = Math.min(pos, text.length());
@@ -99,9 +99,9 @@ final class Json {
                 col++;
             }
         }
-        String tail = pos >= text.length() ? " (the file ends here: is it truncated? re-download it)" : "";
-        return new TokenizerFormatException(source + ": line " + line + ", column " + col + ": " + what + tail
-                + "\n  remedy: the file is not valid JSON; fetch an intact copy of the tokenizer file");
+        String tail = pos >= text.length() ? " (the file ends here: is it truncated?)" : "";
+        return new JsonSyntaxException(source + ": line " + line + ", column " + col + ": " + what + tail
+                + "\n  remedy: the file is not valid JSON; fix it, or fetch an intact copy");
     }
 
     private void skipWs() {
