@@ -7,7 +7,7 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo experiment bench bench-train bench-shard data data-large clean
+.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler data data-large clean
 
 all: build
 
@@ -64,6 +64,13 @@ bench-shard: build data
 	java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dtokmix.data=$(CURDIR)/$(DATA) \
 	  -Dtokmix.benchDir=$(BENCH_DIR) -jar jmh/target/benchmarks.jar 'Shard(Read|Pipeline)Benchmark' -prof gc \
 	  $(BENCH_ARGS) -rf json -rff jmh-shard-result.json
+
+# Mixture sampler: blend decisions (EEDF, alias, Megatron's greedy rule) at K = 10..10,000, the sampler's cost per
+# 4,096-token sample beside the bare token copy, and opening a 1,000-shard blend (docs/benchmarks.md).
+bench-sampler: build
+	java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dtokmix.benchDir=$(BENCH_DIR) \
+	  -jar jmh/target/benchmarks.jar 'SamplerBenchmark|BlendBenchmark' -prof gc -f 1 -wi 3 -i 5 -w 1s -r 1s \
+	  -rf json -rff jmh-sampler-result.json
 
 clean:
 	$(MVN) -q clean

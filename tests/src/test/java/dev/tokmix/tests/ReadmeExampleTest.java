@@ -7,6 +7,9 @@ import dev.tokmix.bpe.MergeList;
 import dev.tokmix.bpe.SpecialTokenPolicy;
 import dev.tokmix.bpe.TokenBuffer;
 import dev.tokmix.bpe.Tokenizer;
+import dev.tokmix.core.MixtureConfig;
+import dev.tokmix.core.MixtureSampler;
+import dev.tokmix.core.SampleBuffer;
 import dev.tokmix.core.TokenDtype;
 import dev.tokmix.core.TokenShardReader;
 import dev.tokmix.core.TokenShardWriter;
@@ -58,5 +61,39 @@ class ReadmeExampleTest {
         assertArrayEquals(new int[] {hello[0], hello[1], 50256}, doc);
         assertArrayEquals(new int[] {15496, 995}, hello);
         assertEquals(995, second);
+    }
+
+    @Test
+    void readmeSamplerExampleRunsAndResumes(@TempDir Path tmp) throws Exception {
+        for (String name : new String[] {"web", "code"}) {
+            try (TokenShardWriter w = TokenShardWriter.create(TokenShardReader.Format.MEGATRON, tmp.resolve(name),
+                    TokenDtype.UINT16, 50257)) {
+                for (int d = 0; d < 50; d++) {
+                    int[] doc = new int[100 + d];
+                    java.util.Arrays.fill(doc, name.length() * 100 + d);
+                    w.writeDocument(doc, 0, doc.length);
+                }
+                w.commit();
+            }
+        }
+        java.nio.file.Files.writeString(tmp.resolve("mix.json"), "{\"seq_len\": 64, \"seed\": 1, \"domains\": ["
+                + "{\"name\": \"web\", \"shards\": [\"web.idx\"], \"weight\": 0.7},"
+                + "{\"name\": \"code\", \"shards\": [\"code\"], \"weight\": 0.3}]}");
+        int samples = 0;
+        String checkpoint;
+        MixtureConfig config = MixtureConfig.load(tmp.resolve("mix.json"));
+        try (MixtureSampler sampler = MixtureSampler.open(config, MixtureSampler.Placement.single())) {
+            SampleBuffer sample = new SampleBuffer(config.seqLen(), true);
+            while (samples < 100 && sampler.next(sample)) {
+                assertEquals(65, sample.tokens.length);
+                samples++;
+            }
+            checkpoint = sampler.state();
+            assertEquals(70, sampler.stats().get(0).drawn());
+        }
+        try (MixtureSampler resumed = MixtureSampler.open(config, MixtureSampler.Placement.single())) {
+            resumed.restore(checkpoint, "checkpoint", false);
+            assertEquals(100, resumed.position());
+        }
     }
 }
