@@ -213,15 +213,7 @@ public final class CorpusReader {
      * @throws UncheckedIOException naming the file if one can no longer be read
      */
     public long fileBytes() {
-        long n = 0;
-        for (Path f : files) {
-            try {
-                n += Files.size(f);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-            }
-        }
-        return n;
+        return TextDocuments.totalSize(files);
     }
 
     /**

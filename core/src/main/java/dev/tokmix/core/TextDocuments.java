@@ -101,6 +101,11 @@ public final class TextDocuments {
      * @return bytes
      */
     public long fileBytes() {
+        return totalSize(files);
+    }
+
+    /** Sum of the files' sizes on disk; shared with {@link CorpusReader}. */
+    static long totalSize(List<Path> files) {
         long n = 0;
         for (Path f : files) {
             try {
