@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Native-speed toolkit for LLM pretraining data: exact BPE encoding of released tokenizers,"
                 + " BPE training on exact data mixtures, data-mixture inference from merge lists.",
         subcommands = {EncodeCommand.class, DecodeCommand.class, InfoCommand.class, TrainCommand.class,
-                InferCommand.class, ExperimentCommand.class, ShardCommand.class, InspectCommand.class, SampleCommand.class,
+                InferCommand.class, ExperimentCommand.class, ShardCommand.class, InspectCommand.class, SampleCommand.class, BenchCommand.class,
                 DemoCommand.class, CompressionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TokmixCommand implements Runnable {
