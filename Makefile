@@ -7,7 +7,7 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler data data-large clean
+.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler bench-tiktoken data data-large clean
 
 all: build
 
@@ -71,6 +71,11 @@ bench-sampler: build
 	java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dtokmix.benchDir=$(BENCH_DIR) \
 	  -jar jmh/target/benchmarks.jar 'SamplerBenchmark|BlendBenchmark' -prof gc -f 1 -wi 3 -i 5 -w 1s -r 1s \
 	  -rf json -rff jmh-sampler-result.json
+
+# tokmix against tiktoken itself (npm, WebAssembly) on the same documents (docs/benchmarks.md).
+bench-tiktoken: build data
+	scripts/bench-tiktoken.sh data/text/prose/en.txt o200k_base
+	scripts/bench-tiktoken.sh data/text/code/python.txt cl100k_base
 
 clean:
 	$(MVN) -q clean
