@@ -5,6 +5,7 @@ import dev.tokmix.core.TextDocuments;
 import dev.tokmix.core.TokmixException;
 import dev.tokmix.mixture.MixtureEstimate;
 import dev.tokmix.mixture.MixtureInference;
+import dev.tokmix.mixture.PretokenTables;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,7 +159,10 @@ final class InferenceRun {
                             + " path");
                 }
             }
-            MixtureInference.Category cat = MixtureInference.count(tok, c[0], paths, split, "text", threads, blocks);
+            // A pretoken table counted elsewhere (tokmix-spark) stands for the category's text.
+            MixtureInference.Category cat = paths.size() == 1 && PretokenTables.isTable(paths.get(0))
+                    ? PretokenTables.read(c[0], paths.get(0), tok.pieceSplitter().description())
+                    : MixtureInference.count(tok, c[0], paths, split, "text", threads, blocks);
             cats.add(cat);
             bar.advance(1, cat.textBytes());
         }

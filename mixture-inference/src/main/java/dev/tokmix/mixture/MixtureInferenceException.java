@@ -16,4 +16,14 @@ public final class MixtureInferenceException extends TokmixException {
     public MixtureInferenceException(String message) {
         super(message);
     }
+
+    /**
+     * Creates the exception with a cause.
+     *
+     * @param message what went wrong and the remedy
+     * @param cause   the underlying failure
+     */
+    public MixtureInferenceException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }
