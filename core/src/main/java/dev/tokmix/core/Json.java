@@ -48,6 +48,22 @@ public final class Json {
     }
 
     /**
+     * The string value of one top-level field of a JSON object, without building a tree (JSON Lines records):
+     * other fields are skipped, escapes decoded.
+     *
+     * @param record the JSON object text
+     * @param field  the field
+     * @param source the file, for messages
+     * @param line   the 1-based line, for messages
+     * @return the field's string value
+     * @throws TokmixException naming source, line and column if the record is malformed, lacks the field, or its
+     *                         value is not a string
+     */
+    public static String stringField(CharSequence record, String field, String source, long line) {
+        return JsonlText.field(record, field, java.nio.file.Path.of(source), line);
+    }
+
+    /**
      * Writes a value tree back as compact JSON (the inverse of {@link #parse}; numbers keep their parsed type).
      *
      * @param v a value from {@link #parse}

@@ -3,7 +3,6 @@ package dev.tokmix.spark;
 import dev.tokmix.bpe.PieceSplitter;
 import dev.tokmix.bpe.PretokenCounts;
 import dev.tokmix.bpe.SpecialTokenPolicy;
-import dev.tokmix.bpe.TokenBuffer;
 import dev.tokmix.bpe.Tokenizer;
 import dev.tokmix.core.AtomicFile;
 import dev.tokmix.core.Json;
@@ -102,13 +101,8 @@ public final class TokmixSpark {
     }
 
     static String field(String line, String field, String source) {
-        Object o = Json.parse(line, source);
-        if (o instanceof Map<?, ?> m && m.get(field) instanceof String s) {
-            return s;
-        }
-        throw new TokmixException(source + ": a record has no string field \"" + field + "\": "
-                + (line.length() > 120 ? line.substring(0, 120) + "..." : line)
-                + "\n  remedy: each line must be a JSON object with that field (see --json-field)");
+        // The same field extraction as the single-machine reader, without building a JSON tree per record.
+        return Json.stringField(line, field, source.replace("*", "_"), 0);
     }
 
     /**
@@ -203,25 +197,20 @@ public final class TokmixSpark {
         long attempt = ctx == null ? 0 : ctx.taskAttemptId();
         Path tmpDir = Path.of(out, "_temporary", index + "-" + attempt);
         Files.createDirectories(tmpDir);
-        TokenBuffer ids = new TokenBuffer(1 << 16);
+        IdArray ids = new IdArray();
         TokenShardWriter.Committed c;
         try (TokenShardWriter w = TokenShardWriter.create(format, tmpDir.resolve(name), dtype, t.idLimit())) {
-            int[] one = new int[1];
             while (docs.hasNext()) {
                 String d = docs.next();
-                ids.clear();
-                t.encode(d, SpecialTokenPolicy.ordinary(), ids);
+                ids.length = 0;
                 if (eod >= 0 && eodBefore) {
-                    one[0] = eod;
-                    w.addTokens(one, 0, 1);
+                    ids.accept(eod);
                 }
-                int[] arr = ids.toArray();
-                w.addTokens(arr, 0, arr.length);
+                t.encode(d, SpecialTokenPolicy.ordinary(), ids);
                 if (eod >= 0 && !eodBefore) {
-                    one[0] = eod;
-                    w.addTokens(one, 0, 1);
+                    ids.accept(eod);
                 }
-                w.endDocument();
+                w.writeDocument(ids.ids, 0, ids.length);
             }
             c = w.commit();
         }
@@ -241,6 +230,20 @@ public final class TokmixSpark {
         deleteTree(tmpDir);
         List<String> names = c.files().stream().map(p -> p.getFileName().toString()).toList();
         return new PartShard(index, c.documents(), c.tokens(), names, c.sizes(), c.crc32c());
+    }
+
+    /** A growable id array reused for every document of a partition. */
+    private static final class IdArray implements dev.tokmix.bpe.TokenSink {
+        int[] ids = new int[1 << 14];
+        int length;
+
+        @Override
+        public void accept(int tokenId) {
+            if (length == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, ids.length * 2);
+            }
+            ids[length++] = tokenId;
+        }
     }
 
     private static void writeManifest(Path manifest, List<PartShard> parts, Tokenizer t,

@@ -32,8 +32,10 @@ public final class TokmixSparkJob {
      * @param args {@code shard|count} and options
      */
     public static void main(String[] args) {
-        if (args.length == 0 || !(args[0].equals("shard") || args[0].equals("count"))) {
-            System.err.println("usage: TokmixSparkJob shard|count --input PATH --tokenizer SPEC --output PATH ...");
+        if (args.length == 0 || !(args[0].equals("shard") || args[0].equals("count")
+                || args[0].equals("compare"))) {
+            System.err.println("usage: TokmixSparkJob shard|count|compare --input PATH --tokenizer SPEC"
+                    + " --output PATH ...");
             System.exit(2);
         }
         Map<String, String> o = new HashMap<>();
@@ -44,6 +46,11 @@ public final class TokmixSparkJob {
             }
             boolean flag = a.equals("--append-eod") || a.equals("--parquet");
             o.put(a.substring(2), flag ? "true" : args[++i]);
+        }
+        if (args[0].equals("compare")) {
+            SparkThroughput.compare(require(o, "input"), require(o, "tokenizer"), Path.of(require(o, "output")),
+                    Integer.parseInt(o.getOrDefault("threads", "2")), Integer.parseInt(o.getOrDefault("runs", "3")));
+            return;
         }
         SparkSession spark = SparkSession.builder().appName("tokmix " + args[0]).getOrCreate();
         try {
