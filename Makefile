@@ -7,7 +7,7 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler bench-tiktoken data data-large clean
+.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler bench-tiktoken bench-spark data data-large clean
 
 all: build
 
@@ -76,6 +76,17 @@ bench-sampler: build
 bench-tiktoken: build data
 	scripts/bench-tiktoken.sh data/text/prose/en.txt o200k_base
 	scripts/bench-tiktoken.sh data/text/code/python.txt cl100k_base
+
+# Spark local[2] against tokmix shard with 2 threads on the same JSON Lines (docs/benchmarks.md, "Spark").
+bench-spark: build data
+	$(MVN) -q -pl spark dependency:build-classpath -Dmdep.outputFile=$(CURDIR)/spark/target/classpath.txt \
+	  -Dmdep.includeScope=provided
+	python3 scripts/make-jsonl.py $(DATA)/text > $(BENCH_DIR)/tokmix-spark-corpus.jsonl
+	SPARK_LOCAL_IP=127.0.0.1 java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx6g \
+	  -Dtokmix.data=$(CURDIR)/$(DATA) -cp spark/target/tokmix-spark.jar:$$(tr ':' '\n' \
+	  < spark/target/classpath.txt | grep -v /dev/tokmix/ | paste -sd:) dev.tokmix.spark.TokmixSparkJob compare \
+	  --input $(BENCH_DIR)/tokmix-spark-corpus.jsonl --tokenizer cl100k_base --output $(BENCH_DIR)/tokmix-spark-out \
+	  --threads 2 --runs 3
 
 clean:
 	$(MVN) -q clean

@@ -59,6 +59,8 @@ import scala.Tuple3;
  */
 public final class TokmixSpark {
     private static final Map<String, Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
+    /** Test hook (local mode only): runs after a part is committed under its temporary folder, before it moves. */
+    static volatile java.util.function.IntConsumer beforeMove;
 
     private TokmixSpark() {
     }
@@ -213,6 +215,10 @@ public final class TokmixSpark {
                 w.writeDocument(ids.ids, 0, ids.length);
             }
             c = w.commit();
+        }
+        java.util.function.IntConsumer hook = beforeMove;
+        if (hook != null) {
+            hook.accept(index);
         }
         // Into place, the file that makes the shard readable last (as TokenShardWriter orders its renames).
         List<Path> files = new ArrayList<>(c.files());

@@ -41,7 +41,8 @@ class TokmixSparkTest {
     @BeforeAll
     static void start() {
         data = Path.of(System.getProperty("tokmix.data"));
-        spark = SparkSession.builder().master("local[2]").appName("tokmix-test")
+        // local[2, 4]: two cores, and up to four attempts per task (so the retry test can fail a first attempt).
+        spark = SparkSession.builder().master("local[2,4]").appName("tokmix-test")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2")
                 // Small input splits, so that one file becomes several ordered partitions.
@@ -155,6 +156,43 @@ class TokmixSparkTest {
         MixtureEstimate y = MixtureInference.infer(t, remote, 300, 2);
         assertArrayEquals(x.byteWeights(), y.byteWeights(), 0.0);
         assertArrayEquals(x.pairWeights(), y.pairWeights(), 0.0);
+    }
+
+    @Test
+    void aTaskThatDiesBeforeItsShardMovesIsRetriedWithoutDuplicatesOrPartialShards() throws Exception {
+        Path jsonl = corpus("retry", List.of("prose/fr.txt", "code/java.txt"), 120_000);
+        String spec = data.resolve("tiktoken/r50k_base.tiktoken").toString();
+        Path clean = dir.resolve("retry-clean");
+        TokmixSpark.ShardResult want = TokmixSpark.writeShards(TokmixSpark.jsonlDocuments(spark, jsonl.toString(),
+                "text", false), spec, clean, TokenShardReader.Format.LLMC, null, false);
+        java.util.Set<Integer> failed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        // Each partition's first attempt dies after writing its shard under _temporary, before moving it.
+        TokmixSpark.beforeMove = part -> {
+            if (failed.add(part)) {
+                throw new IllegalStateException("injected failure of partition " + part);
+            }
+        };
+        Path out = dir.resolve("retry-out");
+        TokmixSpark.ShardResult got;
+        try {
+            got = TokmixSpark.writeShards(TokmixSpark.jsonlDocuments(spark, jsonl.toString(), "text", false), spec,
+                    out, TokenShardReader.Format.LLMC, null, false);
+        } finally {
+            TokmixSpark.beforeMove = null;
+        }
+        assertEquals(want.parts().size(), failed.size(), "every partition failed once");
+        assertEquals(want.parts(), got.parts(), "same shards, same checksums");
+        List<String> names;
+        try (Stream<Path> s = Files.list(out)) {
+            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        List<String> expected = new ArrayList<>();
+        for (TokmixSpark.PartShard p : want.parts()) {
+            expected.addAll(p.files());
+        }
+        expected.add("manifest.json");
+        java.util.Collections.sort(expected);
+        assertEquals(expected, names, "no duplicates, no partial files, no _temporary left");
     }
 
     static Map<String, Long> table(PretokenCounts c) {
