@@ -393,7 +393,7 @@ public final class Tokenizer {
             int pe = p[i + 1];
             byte[] bytes = s.pieceBytes(3 * (pe - ps));
             int len = Utf8.encode(t, ps, pe, bytes);
-            count += len <= PieceCache.MAX_BYTES ? cache.encode(bytes, len, s, sink)
+            count += len <= PieceCache.LONG_MAX_BYTES ? cache.encode(bytes, len, s, sink)
                     : m.encodePiece(bytes, 0, len, s, sink);
         }
         return count;
