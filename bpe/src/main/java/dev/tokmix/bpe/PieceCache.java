@@ -133,6 +133,60 @@ final class PieceCache {
     }
 
     /**
+     * Encodes a piece of at most {@link #MAX_BYTES} chars straight from the UTF-16 text when it is all ASCII: the
+     * key is packed from the chars (an ASCII char is its UTF-8 byte), so the common hit never writes the piece's
+     * bytes. The bytes are written only on a miss.
+     *
+     * @param t  the text
+     * @param ps first char of the piece
+     * @param n  piece length in chars, 1..{@link #MAX_BYTES}
+     * @param b  the scratch byte buffer (length &ge; 256)
+     * @return the number of ids emitted, or -1 (nothing emitted) when the piece is not all ASCII
+     */
+    int encodeAscii(char[] t, int ps, int n, byte[] b, EncodeScratch s, TokenSink sink) {
+        long k0 = 0;
+        long k1 = 0;
+        int any = 0;
+        int m = n < 8 ? n : 8;
+        for (int j = 0; j < m; j++) {
+            char c = t[ps + j];
+            any |= c;
+            k0 |= (long) c << (j << 3);
+        }
+        for (int j = 8; j < n; j++) {
+            char c = t[ps + j];
+            any |= c;
+            k1 |= (long) c << ((j - 8) << 3);
+        }
+        if (any >= 0x80) {
+            return -1;
+        }
+        long h = (k0 * 0x9E3779B97F4A7C15L) ^ (k1 * 0xC2B2AE3D27D4EB4FL) ^ n;
+        int base = (int) ((h ^ (h >>> 29)) * 0x94D049BB133111EBL >>> (64 - SET_BITS)) << 3;
+        long[] sl = slots;
+        for (int at = base; at <= base + 4; at += 4) {
+            long w2 = sl[at + 2];
+            int tag = (int) (w2 >>> 32);
+            if ((tag >>> 8) == n && sl[at] == k0 && sl[at + 1] == k1) {
+                shortHits++;
+                int ids = tag & 0xFF;
+                sink.accept((int) w2);
+                if (ids > 1) {
+                    long w3 = sl[at + 3];
+                    sink.accept((int) (w3 >>> 32));
+                    if (ids > 2) {
+                        sink.accept((int) w3);
+                    }
+                }
+                return ids;
+            }
+        }
+        LONG_LE.set(b, 0, k0);
+        LONG_LE.set(b, 8, k1);
+        return encodeLong(b, n, s, sink, base);
+    }
+
+    /**
      * Encodes a piece through the long table: pieces of {@link #MAX_BYTES} + 1 to {@link #LONG_MAX_BYTES} bytes,
      * and short pieces that missed the short table (their ids go to the short table when they fit there).
      *
