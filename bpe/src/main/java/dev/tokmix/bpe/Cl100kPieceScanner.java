@@ -34,6 +34,13 @@ import static dev.tokmix.bpe.UnicodeClasses.SPACE_LETTER_NUMBER;
  * which alternative comes next), the cost gigatoken removed by classifying a block first and walking the
  * boundaries second. Not tried yet: that two-phase layout, and a 64K-entry flag table for the BMP instead of
  * {@code getType} for non-Latin text.
+ *
+ * <p>Issue 7: an ASCII letter-run fast path ({@link #asciiWordEnd}) and room for every pair reserved before the
+ * loop (plain array stores instead of {@link IntList#add}). Thread CPU time, best of 8 passes over the 1 MB
+ * corpora: the scanner alone 205-224 -> 252-266 MB/s on English, about +5% on code; end to end (the whole
+ * encoder) the change was within the VM's ±10% noise. The same reservation in {@link O200kPieceScanner} measured
+ * no change. Packing the cache key from the chars with four 8-byte segment reads (SWAR) instead of a char loop
+ * also measured no change end to end and was dropped.
  */
 final class Cl100kPieceScanner implements PieceScanner {
     private final String pattern;
@@ -57,12 +64,39 @@ final class Cl100kPieceScanner implements PieceScanner {
     public void matches(char[] text, int start, int end, IntList out) {
         int maxDigits = this.maxDigits;
         boolean wholeTrailingSpace = this.wholeTrailingSpace;
+        // A match is at least one char: room for every pair up front, then plain stores in the loop.
+        out.ensureRoom(2 * (end - start));
+        int[] d = out.data;
+        int n = out.size;
         int i = start;
         while (i < end) {
-            int e = matchEnd(text, i, end, maxDigits, wholeTrailingSpace);
-            out.add(i, e);
+            int e = asciiWordEnd(text, i, end);
+            if (e < 0) {
+                e = matchEnd(text, i, end, maxDigits, wholeTrailingSpace);
+            }
+            d[n] = i;
+            d[n + 1] = e;
+            n += 2;
             i = e;
         }
+        out.size = n;
+    }
+
+    /**
+     * The fast path for the common piece {@code ' '?[A-Za-z]+} ended by an ASCII char; -1 sends every other case
+     * to {@link #matchEnd}. A space is a valid prefix and no alternative before the letter run can match at a
+     * space or a letter, so this is the match whenever the run ends at ASCII (a non-ASCII char might be a letter).
+     */
+    private static int asciiWordEnd(char[] text, int i, int end) {
+        int p = text[i] == ' ' ? i + 1 : i;
+        int q = p;
+        while (q < end && (char) ((text[q] | 0x20) - 'a') < 26) {
+            q++;
+        }
+        if (q == p || (q < end && text[q] >= 0x80)) {
+            return -1;
+        }
+        return q;
     }
 
     /** The end of the match starting at {@code i}; every code point starts one, so it always exists. */

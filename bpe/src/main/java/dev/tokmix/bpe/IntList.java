@@ -31,6 +31,13 @@ final class IntList {
         size += 2;
     }
 
+    /** Makes room for {@code extra} more values, so a hot loop can write {@link #data} without checks. */
+    void ensureRoom(int extra) {
+        if (size + extra > data.length) {
+            data = Arrays.copyOf(data, Math.max(data.length << 1, size + extra));
+        }
+    }
+
     int get(int index) {
         return data[index];
     }

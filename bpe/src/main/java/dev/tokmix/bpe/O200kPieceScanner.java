@@ -45,15 +45,22 @@ final class O200kPieceScanner implements PieceScanner {
 
     @Override
     public void matches(char[] text, int start, int end, IntList out) {
+        // A match is at least one char: room for every pair up front, then plain stores in the loop.
+        out.ensureRoom(2 * (end - start));
+        int[] d = out.data;
+        int n = out.size;
         int i = start;
         while (i < end) {
             int e = asciiWordEnd(text, i, end);
             if (e < 0) {
                 e = matchEnd(text, i, end);
             }
-            out.add(i, e);
+            d[n] = i;
+            d[n + 1] = e;
+            n += 2;
             i = e;
         }
+        out.size = n;
     }
 
     /**
