@@ -161,6 +161,33 @@ final class BpeModel {
         return len <= HEAP_THRESHOLD ? encodeShort(b, off, len, s, sink) : encodeLong(b, off, len, s, sink);
     }
 
+    /**
+     * As {@link #encodePiece}, except that a piece needing the merge loop is handed to {@code deferral} unmerged
+     * (its ids are then the merge loop's over its bytes: an accelerator runs the loop for many pieces at once).
+     * Pieces with a byte that has no token stay here, since HF's unknown-token rules are not the merge loop's.
+     *
+     * @return number of ids emitted (0 for a deferred piece)
+     */
+    int encodePieceOrDefer(byte[] b, int off, int len, EncodeScratch s, TokenSink sink, MergeDeferringSink deferral) {
+        if (len > 1) {
+            int whole = vocab.get(b, off, len);
+            if (whole >= 0 && (wholePieceAlways || reachable[whole])) {
+                sink.accept(whole);
+                return 1;
+            }
+            int[] byteIds = byteToId;
+            int i = 0;
+            while (i < len && byteIds[b[off + i] & 0xFF] >= 0) {
+                i++;
+            }
+            if (i == len) {
+                deferral.deferMerge(b, off, len);
+                return 0;
+            }
+        }
+        return encodePiece(b, off, len, s, sink);
+    }
+
     private boolean emitUnknown(TokenSink sink, boolean previousWasUnk) {
         if (unkId < 0 || (fuseUnk && previousWasUnk)) {
             return false;

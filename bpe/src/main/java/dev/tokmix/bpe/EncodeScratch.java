@@ -23,6 +23,8 @@ final class EncodeScratch {
     int[] longPrev = new int[0];
     long[] heap = new long[0];
     final Counter counter = new Counter();
+    /** Where pieces needing the merge loop go instead, during {@link Tokenizer#encodeDeferringMerges}; else null. */
+    MergeDeferringSink deferral;
     /** The pair-lookup cache of the model being encoded (see {@link PieceCache#pairCache}). */
     long[] pairCache;
     /** Piece caches of the models this thread used most recently (most recent first). */

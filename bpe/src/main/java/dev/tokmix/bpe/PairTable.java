@@ -115,4 +115,20 @@ final class PairTable {
     int size() {
         return size;
     }
+
+    /** Receives one merge of the table. */
+    @FunctionalInterface
+    interface EntryVisitor {
+        void accept(int left, int right, int rank, int merged);
+    }
+
+    /** Calls the visitor once per pair in the table (in slot order, which carries no meaning). */
+    void forEach(EntryVisitor visitor) {
+        long[] t = table;
+        for (int i = 0; i < t.length; i += 2) {
+            if (t[i] != -1L) {
+                visitor.accept((int) (t[i] >>> 32), (int) t[i], (int) (t[i + 1] >>> 32), (int) t[i + 1]);
+            }
+        }
+    }
 }

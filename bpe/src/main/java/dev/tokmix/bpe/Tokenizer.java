@@ -230,6 +230,61 @@ public final class Tokenizer {
     }
 
     /**
+     * Encodes UTF-8 bytes as {@link #encode(byte[], int, int, SpecialTokenPolicy, TokenSink)} does, except that
+     * each piece the merge loop would have to work on is handed to {@link MergeDeferringSink#deferMerge} instead,
+     * in its place in the id stream: pieces of at most 16 bytes (served by the per-thread piece cache), whole-piece
+     * vocabulary hits, added tokens and pieces with bytes that have no token are still encoded here. The
+     * deferred pieces' ids are the plain merge loop's over their bytes (see {@link #forEachPairMerge}); an
+     * accelerator computes them for many pieces at once (the CUDA encoder of {@code tokmix-native-kernels}).
+     *
+     * @param utf8   buffer
+     * @param offset start of the text
+     * @param length length in bytes
+     * @param policy which special tokens are matched, text, or errors
+     * @param sink   receives the ids and deferred pieces in order
+     * @return the number of ids emitted (deferred pieces not counted)
+     * @throws DisallowedSpecialTokenException if the text holds a special token the policy disallows
+     */
+    public long encodeDeferringMerges(byte[] utf8, int offset, int length, SpecialTokenPolicy policy,
+                                      MergeDeferringSink sink) {
+        java.util.Objects.checkFromIndexSize(offset, length, utf8.length);
+        EncodeScratch s = EncodeScratch.acquire();
+        try {
+            char[] t = s.text(length);
+            int n = Utf8.decode(utf8, offset, length, t);
+            s.deferral = sink;
+            return encodeChars(t, n, policy, sink, s);
+        } finally {
+            s.deferral = null;
+            s.release();
+        }
+    }
+
+    /**
+     * Encodes text, deferring merges as {@link #encodeDeferringMerges(byte[], int, int, SpecialTokenPolicy,
+     * MergeDeferringSink)} does.
+     *
+     * @param text   the text; lone surrogates count as U+FFFD
+     * @param policy which special tokens are matched, text, or errors
+     * @param sink   receives the ids and deferred pieces in order
+     * @return the number of ids emitted (deferred pieces not counted)
+     * @throws DisallowedSpecialTokenException if the text holds a special token the policy disallows
+     */
+    public long encodeDeferringMerges(CharSequence text, SpecialTokenPolicy policy, MergeDeferringSink sink) {
+        EncodeScratch s = EncodeScratch.acquire();
+        try {
+            int n = text.length();
+            char[] t = s.text(n);
+            Utf8.copySanitized(text, t);
+            s.deferral = sink;
+            return encodeChars(t, n, policy, sink, s);
+        } finally {
+            s.deferral = null;
+            s.release();
+        }
+    }
+
+    /**
      * Counts tokens without materialising ids.
      *
      * @param text   the text
@@ -403,8 +458,11 @@ public final class Tokenizer {
             }
             byte[] bytes = s.pieceBytes(3 * (pe - ps));
             int len = Utf8.encode(t, ps, pe, bytes);
+            // Pieces the cache covers are merged (or found) on the CPU; longer ones may be deferred to an
+            // accelerator's merge step when a MergeDeferringSink is attached.
             count += len <= PieceCache.LONG_MAX_BYTES ? cache.encode(bytes, len, s, sink)
-                    : m.encodePiece(bytes, 0, len, s, sink);
+                    : s.deferral == null ? m.encodePiece(bytes, 0, len, s, sink)
+                    : m.encodePieceOrDefer(bytes, 0, len, s, sink, s.deferral);
         }
         return count;
     }
@@ -554,9 +612,40 @@ public final class Tokenizer {
         return Collections.unmodifiableMap(m);
     }
 
-    /** The id of each single byte's token (-1 where a byte has none), for replaying merges over raw pieces. */
-    int[] byteTokenIds() {
+    /**
+     * The id of each single byte's token, where the merge loop starts (for replaying merges over raw pieces, or
+     * running the loop elsewhere).
+     *
+     * @return 256 ids indexed by unsigned byte value, -1 where a byte has no token; a copy
+     */
+    public int[] byteTokenIds() {
         return model.byteToId.clone();
+    }
+
+    /** Receives one rule of the merge loop. */
+    @FunctionalInterface
+    public interface PairMergeVisitor {
+        /**
+         * Accepts one rule: the adjacent pair {@code (leftId, rightId)} merges into {@code mergedId}.
+         *
+         * @param leftId   left token id
+         * @param rightId  right token id
+         * @param rank     priority: the loop merges the lowest rank first, the leftmost pair among equal ranks
+         * @param mergedId the token the pair becomes
+         */
+        void accept(int leftId, int rightId, int rank, int mergedId);
+    }
+
+    /**
+     * Visits every rule of the merge loop, exactly as the encoder uses them: for a {@code tokenizer.json} its
+     * merges (rank = line, a repeated pair keeping its last line); for a tiktoken file every split {@code (a, b)}
+     * of every token {@code t = a + b} into two tokens, with rank {@code rank(t)}. No two rules share a pair, and
+     * no two pairs share a rank unless they merge into the same token. Order is unspecified.
+     *
+     * @param visitor receives each rule once
+     */
+    public void forEachPairMerge(PairMergeVisitor visitor) {
+        model.pairs.forEach(visitor::accept);
     }
 
     /**
