@@ -148,6 +148,8 @@ public final class ShardPipeline {
     }
 
     private final Tokenizer tokenizer;
+    /** The encoding step, or null for {@link Tokenizer#encode} per document on the pipeline's threads. */
+    private final DocumentBatchEncoder batchEncoder;
     private final String tokenizerName;
     private final String tokenizerSha256;
     private final Options options;
@@ -164,7 +166,24 @@ public final class ShardPipeline {
      * @throws TokmixException if the dtype cannot hold the vocabulary or no EOD token can be found
      */
     public ShardPipeline(Tokenizer tokenizer, Path tokenizerSource, Options options) {
+        this(tokenizer, tokenizerSource, options, null);
+    }
+
+    /**
+     * Prepares a pipeline whose batches are encoded by {@code batchEncoder} (an accelerated encoder giving the
+     * tokenizer's ids; the shards and the manifest are the same byte for byte, so a run may resume on another
+     * device). It is called from the pipeline's threads, one batch of about 1 MB per call.
+     *
+     * @param tokenizer       the tokenizer
+     * @param tokenizerSource the file it was loaded from (hashed into the manifest), or null
+     * @param options         options
+     * @param batchEncoder    encodes each batch, or null to call the tokenizer per document
+     * @throws TokmixException if the dtype cannot hold the vocabulary or no EOD token can be found
+     */
+    public ShardPipeline(Tokenizer tokenizer, Path tokenizerSource, Options options,
+                         DocumentBatchEncoder batchEncoder) {
         this.tokenizer = tokenizer;
+        this.batchEncoder = batchEncoder;
         this.tokenizerName = tokenizer.name();
         this.tokenizerSha256 = tokenizerSource != null && Files.isRegularFile(tokenizerSource)
                 ? sha256(tokenizerSource) : null;
@@ -240,7 +259,7 @@ public final class ShardPipeline {
     // ------------------------------------------------------------------------------------------------ batches
 
     /** Documents of about 1 MB of text and, once encoded, their ids; reused through a pool. */
-    private static final class Batch implements TokenSink {
+    private static final class Batch implements DocumentBatchEncoder.DocumentSink {
         long firstDocument;
         long inputBytes;
         byte[] text = new byte[BATCH_TEXT_BYTES];
@@ -286,6 +305,30 @@ public final class ShardPipeline {
                 tokens = Arrays.copyOf(tokens, tokens.length * 2);
             }
             tokens[tokenLength++] = tokenId;
+        }
+
+        int eod;
+        boolean eodBefore;
+
+        @Override
+        public void startDocument(int document) {
+            if (eod >= 0 && eodBefore) {
+                accept(eod);
+            }
+        }
+
+        @Override
+        public void endDocument(int document) {
+            if (eod >= 0 && !eodBefore) {
+                accept(eod);
+            }
+            tokenEnds[document] = tokenLength;
+        }
+
+        void encode(DocumentBatchEncoder encoder, SpecialTokenPolicy policy, int eod, boolean eodBefore) {
+            this.eod = eod;
+            this.eodBefore = eodBefore;
+            encoder.encode(text, textEnds, documents, policy, this);
         }
 
         void encode(Tokenizer t, SpecialTokenPolicy policy, int eod, boolean eodBefore) {
@@ -413,7 +456,11 @@ public final class ShardPipeline {
     private void submit(Batch b, ExecutorService encoders, BlockingQueue<Future<Batch>> ordered,
                         boolean eodBefore, Writer w) {
         Future<Batch> f = encoders.submit(() -> {
-            b.encode(tokenizer, options.policy(), eodId, eodBefore);
+            if (batchEncoder == null) {
+                b.encode(tokenizer, options.policy(), eodId, eodBefore);
+            } else {
+                b.encode(batchEncoder, options.policy(), eodId, eodBefore);
+            }
             return b;
         });
         try {
