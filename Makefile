@@ -7,7 +7,7 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler bench-tiktoken bench-spark data data-large clean
+.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler bench-tiktoken bench-spark data data-large clean ptx
 
 all: build
 
@@ -87,6 +87,11 @@ bench-spark: build data
 	  < spark/target/classpath.txt | grep -v /dev/tokmix/ | paste -sd:) dev.tokmix.spark.TokmixSparkJob compare \
 	  --input $(BENCH_DIR)/tokmix-spark-corpus.jsonl --tokenizer cl100k_base --output $(BENCH_DIR)/tokmix-spark-out \
 	  --threads 2 --runs 3
+
+# CUDA path (native-kernels): PTX resources from src/main/cuda/*.cu with nvcc (committed, so the Java build needs
+# no nvcc).
+ptx:
+	native-kernels/build-ptx.sh
 
 clean:
 	$(MVN) -q clean
