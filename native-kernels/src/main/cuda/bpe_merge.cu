@@ -12,7 +12,9 @@
 //
 // Dev note: CudaKernelModel.java is this file's twin on the CPU (same layout, same phases, threads run one
 // after another); change both together. `make ptx` rebuilds the PTX resources and records this file's SHA-256;
-// a test fails when they are stale.
+// a test fails when they are stale. EmulatedKernelTest compiles this very file with g++ (src/test/cuda/
+// emulate_kernels.cpp: std::thread per CUDA thread, std::barrier for __syncthreads) and checks it against the
+// twin, so keep to what that emulation provides: __syncthreads, atomicMin, min/max, __shared__ in kernels.
 
 #define NO_RANK 0x7fffffff
 #define EMPTY_KEY 0xffffffffffffffffULL
@@ -21,6 +23,7 @@
 #define MAX_LONG_THREADS 256
 #define RECOMPUTE (-2)
 #define BAD_BYTE_COUNT (-1)
+#define STALLED_COUNT (-3)
 
 // Open addressing, linear probing, key and value side by side (one cache line per probe):
 // slots[2s] = left << 32 | right (EMPTY_KEY when free), slots[2s + 1] = rank << 32 | merged id.
@@ -60,7 +63,7 @@ __device__ __forceinline__ int pair_rank(const unsigned long long* __restrict__ 
 extern "C" __global__ void bpe_merge_short(const int* __restrict__ in, int offsetsAt, int listAt, int count,
                                            int bytesAt, const int* __restrict__ model, int tableAt,
                                            unsigned int mask, int shift, int* __restrict__ out, int countsAt) {
-    int t = blockIdx.x * blockDim.x + threadIdx.x;
+    int t = (int)(blockIdx.x * blockDim.x + threadIdx.x);
     if (t >= count) {
         return;
     }
@@ -124,7 +127,7 @@ __device__ int block_exclusive_scan(int* scan, int value, bool isMax) {
     int tid = threadIdx.x;
     scan[tid] = value;
     __syncthreads();
-    for (int offset = 1; offset < blockDim.x; offset <<= 1) {
+    for (int offset = 1; offset < (int)blockDim.x; offset <<= 1) {
         int other = tid >= offset ? scan[tid - offset] : (isMax ? -1 : 0);
         __syncthreads();
         scan[tid] = isMax ? max(scan[tid], other) : scan[tid] + other;
@@ -157,7 +160,7 @@ extern "C" __global__ void bpe_merge_long(const int* __restrict__ in, int offset
     __shared__ int sBad;
     int tid = threadIdx.x;
     int threads = blockDim.x;
-    if (blockIdx.x >= count) {
+    if ((int)blockIdx.x >= count) {
         return;
     }
     const int* offsets = in + offsetsAt;
@@ -275,6 +278,13 @@ extern "C" __global__ void bpe_merge_long(const int* __restrict__ in, int offset
         }
         int p = block_exclusive_scan(scan, kept, false);
         int newN = scan[threads - 1];
+        if (newN == n) {
+            // Cannot happen (a round merges its first occurrence); never spin if it does.
+            if (tid == 0) {
+                out[countsAt + piece] = STALLED_COUNT;
+            }
+            return;
+        }
         for (int j = tlo; j < thi; j++) {
             bool dead = j >= 1 && mid[j - 1] >= 0 && j - 1 <= first;
             if (dead) {
