@@ -7,6 +7,9 @@ import dev.tokmix.core.JsonStrings;
 import dev.tokmix.core.TextDocuments;
 import dev.tokmix.core.TokenDtype;
 import dev.tokmix.core.TokenShardReader;
+import dev.tokmix.cuda.CudaBatchEncoder;
+import dev.tokmix.cuda.CudaEncoderProvider;
+import dev.tokmix.cuda.EncoderDevice;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,6 +86,13 @@ final class ShardCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
+    // cpu by default until the CUDA kernels have passed native-kernels/device-check.sh on a GPU; then auto.
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|auto",
+            description = "Where BPE merges run: cpu (all cores), cuda (an NVIDIA GPU, compute capability 7.5+;"
+                    + " an error if there is none), auto (cuda when one is usable and the input is at least 64 MiB,"
+                    + " else cpu). The shards are the same byte for byte (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Override
     public Integer call() {
         Tokenizer t = tokenizer.load();
@@ -94,8 +104,20 @@ final class ShardCommand implements Callable<Integer> {
                 TokenizerOption.policy(allowedSpecial),
                 threads == null ? Runtime.getRuntime().availableProcessors() : threads, maxShardTokens, overwrite,
                 progress::update);
-        ShardPipeline p = new ShardPipeline(t, Tokenizer.sourceFile(tokenizer.spec), o);
-        ShardPipeline.Result r = p.run(corpus, output);
+        EncoderDevice where = EncoderDevice.parse(device);
+        ShardPipeline.Result r;
+        ShardPipeline p;
+        String usedDevice = "cpu";
+        // The pipeline's threads pretokenize; each hands its ~1 MB batch's merges to the device.
+        try (CudaBatchEncoder cuda = where.usesCuda(corpus.fileBytes())
+                ? CudaEncoderProvider.get().open(t, o.policy(), CudaBatchEncoder.Options.defaults().withThreads(1))
+                : null) {
+            if (cuda != null) {
+                usedDevice = cuda.device();
+            }
+            p = new ShardPipeline(t, Tokenizer.sourceFile(tokenizer.spec), o, cuda);
+            r = p.run(corpus, output);
+        }
         progress.done();
         PrintStream out = System.out;
         if (json) {
@@ -107,6 +129,8 @@ final class ShardCommand implements Callable<Integer> {
             sb.append(",\"dtype\":");
             JsonStrings.quote(p.dtype().toString(), sb);
             sb.append(",\"eod_id\":").append(p.eodId());
+            sb.append(",\"device\":");
+            JsonStrings.quote(usedDevice, sb);
             sb.append(",\"shards\":").append(r.shards().size());
             sb.append(",\"resumed_shards\":").append(r.resumedShards());
             sb.append(",\"already_complete\":").append(r.alreadyComplete());
@@ -142,6 +166,9 @@ final class ShardCommand implements Callable<Integer> {
         out.printf("input: %,.1f MB in %.2f s = %.1f MB/s%n", r.inputBytes() / 1e6, r.seconds(),
                 r.inputBytes() / 1e6 / Math.max(1e-9, r.seconds()));
         out.printf("manifest: %s%n", r.manifest());
+        if (!usedDevice.equals("cpu")) {
+            out.printf("merges on: %s%n", usedDevice);
+        }
         return 0;
     }
 

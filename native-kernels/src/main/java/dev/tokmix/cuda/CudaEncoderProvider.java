@@ -9,8 +9,10 @@ import java.lang.invoke.MethodType;
 /**
  * Decides once per JVM whether the CUDA path can run here, and opens {@link CudaBatchEncoder}s on it. The
  * first {@link #get()} probes the driver (JCuda's native library, {@code cuInit}, a device of compute
- * capability 7.5 or more) and logs one line, {@code tokmix CUDA: ...}, saying which device will be used or why
- * none; nothing touches CUDA again after a failed probe. Without a GPU, a driver or even the JCuda jar,
+ * capability 7.5 or more) and logs one line, {@code tokmix CUDA: ...} ({@link System.Logger}), saying which
+ * device will be used or why none: at INFO, except on a machine with no NVIDIA driver (or with the probe
+ * switched off), where it is DEBUG, so the CPU path leaves no trace. Nothing touches CUDA again after a failed
+ * probe. Without a GPU, a driver or even the JCuda jar,
  * {@link #available()} is simply false: JCuda is loaded by name, only by {@code CudaDriverBackend}.
  *
  * <pre>{@code
@@ -28,11 +30,14 @@ public final class CudaEncoderProvider {
     private final String device;
     private final String reason;
     private final int ordinal;
+    /** No driver, no JCuda, or switched off: an ordinary CPU machine, logged at DEBUG only. */
+    private final boolean expected;
 
-    private CudaEncoderProvider(String device, String reason, int ordinal) {
+    private CudaEncoderProvider(String device, String reason, int ordinal, boolean expected) {
         this.device = device;
         this.reason = reason;
         this.ordinal = ordinal;
+        this.expected = expected;
     }
 
     private static final class Holder {
@@ -54,13 +59,16 @@ public final class CudaEncoderProvider {
         CudaEncoderProvider p;
         if (setting != null && (setting.equalsIgnoreCase("off") || setting.equalsIgnoreCase("false")
                 || setting.equals("0"))) {
-            p = new CudaEncoderProvider(null, "disabled by tokmix.cuda=" + setting + " (or TOKMIX_CUDA)", ordinal);
+            p = new CudaEncoderProvider(null, "disabled by tokmix.cuda=" + setting + " (or TOKMIX_CUDA)", ordinal,
+                    true);
         } else {
             p = probeDriver(ordinal);
         }
-        LOG.log(System.Logger.Level.INFO, p.available()
-                ? "tokmix CUDA: merging BPE pieces on " + p.device
-                : "tokmix CUDA: unavailable (" + p.reason + "); encoding on the CPU");
+        // One line. A machine without an NVIDIA driver is the common case, not news: DEBUG, so the CPU path
+        // leaves no trace; a driver whose device cannot be used is worth an INFO line.
+        LOG.log(p.available() || !p.expected ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                p.available() ? "tokmix CUDA: merging BPE pieces on " + p.device
+                        : "tokmix CUDA: unavailable (" + p.reason + "); encoding on the CPU");
         return p;
     }
 
@@ -69,16 +77,16 @@ public final class CudaEncoderProvider {
             Class<?> backend = Class.forName(BACKEND, true, CudaEncoderProvider.class.getClassLoader());
             MethodHandle probe = MethodHandles.lookup().findStatic(backend, "probe",
                     MethodType.methodType(String.class, int.class));
-            return new CudaEncoderProvider((String) probe.invokeExact(ordinal), null, ordinal);
+            return new CudaEncoderProvider((String) probe.invokeExact(ordinal), null, ordinal, false);
         } catch (UnsatisfiedLinkError e) {
             // JCuda's native library needs libcuda.so.1, which only an NVIDIA driver installs.
-            return new CudaEncoderProvider(null, "no CUDA driver: " + linkFailure(e), ordinal);
+            return new CudaEncoderProvider(null, "no CUDA driver: " + linkFailure(e), ordinal, true);
         } catch (LinkageError e) {
-            return new CudaEncoderProvider(null, "JCuda cannot be loaded: " + firstLine(e), ordinal);
+            return new CudaEncoderProvider(null, "JCuda cannot be loaded: " + firstLine(e), ordinal, true);
         } catch (CudaUnavailableException e) {
-            return new CudaEncoderProvider(null, firstLine(e), ordinal);
+            return new CudaEncoderProvider(null, firstLine(e), ordinal, false);
         } catch (Throwable e) {
-            return new CudaEncoderProvider(null, "CUDA probe failed: " + firstLine(e), ordinal);
+            return new CudaEncoderProvider(null, "CUDA probe failed: " + firstLine(e), ordinal, false);
         }
     }
 

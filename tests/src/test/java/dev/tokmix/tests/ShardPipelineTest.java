@@ -146,6 +146,32 @@ class ShardPipelineTest {
     }
 
     @Test
+    void deviceOptionChoosesWhereMergesRunWithoutChangingTheShards() throws IOException {
+        Path cpu = dir.resolve("dev-cpu/corpus");
+        Path auto = dir.resolve("dev-auto/corpus");
+        Files.createDirectories(cpu.getParent());
+        Files.createDirectories(auto.getParent());
+        Run a = tokmix("shard", "-t", "cl100k_base", "-i", jsonl.toString(), "-o", cpu.toString(), "--device", "cpu",
+                "--json");
+        assertEquals(0, a.status(), a.err());
+        assertTrue(a.out().contains("\"device\":\"cpu\""), a.out());
+        Run b = tokmix("shard", "-t", "cl100k_base", "-i", jsonl.toString(), "-o", auto.toString(), "--device",
+                "auto");
+        assertEquals(0, b.status(), b.err());
+        assertArrayEquals(Files.readAllBytes(Path.of(cpu + ".bin")), Files.readAllBytes(Path.of(auto + ".bin")));
+        Run bad = tokmix("shard", "-t", "cl100k_base", "-i", jsonl.toString(), "-o", auto.toString(), "--device",
+                "tpu");
+        assertTrue(bad.status() != 0 && bad.err().contains("cpu, cuda or auto"), bad.err());
+        if (!dev.tokmix.cuda.CudaEncoderProvider.get().available()) {
+            Run cuda = tokmix("shard", "-t", "cl100k_base", "-i", jsonl.toString(), "-o",
+                    dir.resolve("dev-cuda/corpus").toString(), "--device", "cuda");
+            assertTrue(cuda.status() != 0, cuda.out());
+            assertTrue(cuda.err().contains("CUDA encoder is unavailable") && cuda.err().contains("--device cpu"),
+                    cuda.err());
+        }
+    }
+
+    @Test
     void megatronShardsHoldEachDocumentsIdsWithTheEodAppended() throws IOException {
         Path out = dir.resolve("mg/corpus");
         Run r = tokmix("shard", "-t", TestData.tiktokenFile("cl100k_base").toString(), "-i", jsonl.toString(),
