@@ -7,7 +7,8 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 DATA := data
 
-.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler bench-tiktoken bench-spark data data-large clean ptx
+.PHONY: all build test demo experiment bench bench-train bench-shard bench-sampler bench-tiktoken bench-spark data \
+	data-large clean ptx device-bundle device-check
 
 all: build
 
@@ -89,9 +90,17 @@ bench-spark: build data
 	  --threads 2 --runs 3
 
 # CUDA path (native-kernels): PTX resources from src/main/cuda/*.cu with nvcc (committed, so the Java build needs
-# no nvcc).
+# no nvcc); one file with all a GPU machine without Maven, a JDK or network needs for the device check
+# (native-kernels/target/device-bundle.tgz); the GPU parity suite and throughput table, run on that machine
+# (README, "CUDA path").
 ptx:
 	native-kernels/build-ptx.sh
+
+device-bundle: data data-large
+	native-kernels/device-bundle.sh
+
+device-check:
+	native-kernels/device-check.sh
 
 clean:
 	$(MVN) -q clean
