@@ -458,11 +458,13 @@ public final class Tokenizer {
             }
             byte[] bytes = s.pieceBytes(3 * (pe - ps));
             int len = Utf8.encode(t, ps, pe, bytes);
-            // Pieces the cache covers are merged (or found) on the CPU; longer ones may be deferred to an
-            // accelerator's merge step when a MergeDeferringSink is attached.
-            count += len <= PieceCache.LONG_MAX_BYTES ? cache.encode(bytes, len, s, sink)
-                    : s.deferral == null ? m.encodePiece(bytes, 0, len, s, sink)
-                    : m.encodePieceOrDefer(bytes, 0, len, s, sink, s.deferral);
+            // With a MergeDeferringSink attached (an accelerator's merge step), pieces longer than the short cache
+            // holds go to it, as the CUDA path is designed; otherwise the two-level cache serves pieces up to
+            // LONG_MAX_BYTES and only longer ones take the merge loop here.
+            count += s.deferral != null && len > PieceCache.MAX_BYTES
+                    ? m.encodePieceOrDefer(bytes, 0, len, s, sink, s.deferral)
+                    : len <= PieceCache.LONG_MAX_BYTES ? cache.encode(bytes, len, s, sink)
+                    : m.encodePiece(bytes, 0, len, s, sink);
         }
         return count;
     }
