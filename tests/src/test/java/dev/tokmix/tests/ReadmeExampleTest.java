@@ -3,6 +3,7 @@ package dev.tokmix.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tokmix.bpe.BatchEncoder;
 import dev.tokmix.bpe.MergeList;
 import dev.tokmix.bpe.SpecialTokenPolicy;
 import dev.tokmix.bpe.TokenBuffer;
@@ -13,6 +14,8 @@ import dev.tokmix.core.SampleBuffer;
 import dev.tokmix.core.TokenDtype;
 import dev.tokmix.core.TokenShardReader;
 import dev.tokmix.core.TokenShardWriter;
+import dev.tokmix.cuda.CudaBatchEncoder;
+import dev.tokmix.cuda.CudaEncoderProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -39,6 +42,26 @@ class ReadmeExampleTest {
         assertEquals(2, n);
         assertArrayEquals(new int[] {199999}, sink.toArray());
         assertEquals(199_742, merges.size());
+    }
+
+    @Test
+    void readmeCudaExampleGivesTheIdsItShowsOnEitherDevice() {
+        Tokenizer o200k = Tokenizer.load("o200k_base");
+        CudaEncoderProvider cuda = CudaEncoderProvider.get();   // probes the driver once, logs one line
+        byte[][] docs = {"hello world".getBytes(StandardCharsets.UTF_8), "naïve café".getBytes(StandardCharsets.UTF_8)};
+        TokenBuffer[] out = {new TokenBuffer(), new TokenBuffer()};
+        if (cuda.available()) {
+            try (CudaBatchEncoder batch = cuda.open(o200k, SpecialTokenPolicy.ordinary())) {
+                batch.encode(docs, out);                        // out[0]: [24912, 2375], as on the CPU
+            }
+        } else {
+            try (BatchEncoder batch = new BatchEncoder(o200k, SpecialTokenPolicy.ordinary(), 4)) {
+                batch.encode(docs, out);
+            }
+        }
+
+        assertArrayEquals(new int[] {24912, 2375}, out[0].toArray());
+        assertArrayEquals(o200k.encodeOrdinary("naïve café"), out[1].toArray());
     }
 
     @Test
