@@ -20,6 +20,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
@@ -41,10 +42,12 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
+import jcuda.driver.JITOptions;
 
 /**
  * The merge kernels on a CUDA device through JCuda's driver API: the one class of tokmix that imports JCuda,
@@ -210,9 +213,13 @@ final class CudaDriverBackend implements MergeBackend {
             check(cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
             String resource = ptxResource(cc);
             CUmodule loaded = new CUmodule();
-            check(cuModuleLoadData(loaded, ptx(resource)), "cuModuleLoadData(" + resource + ", JIT for compute"
-                    + " capability " + cc / 10 + "." + cc % 10 + ")", "the driver must accept PTX ISA 8.0 (a CUDA 12.0"
-                    + " or newer driver); update the NVIDIA driver, or encode with --device cpu");
+            byte[] ptx = ptx(resource);
+            int r = cuModuleLoadData(loaded, ptx);
+            if (r != CUresult.CUDA_SUCCESS) {
+                check(r, "cuModuleLoadData(" + resource + ", JIT for compute capability " + cc / 10 + "." + cc % 10
+                        + ")" + jitLog(ptx), "the driver must accept PTX ISA 8.0 (a CUDA 12.0 or newer driver);"
+                        + " update the NVIDIA driver, or encode with --device cpu");
+            }
             module = loaded;
             CUfunction shortKernel = new CUfunction();
             check(cuModuleGetFunction(shortKernel, module, "bpe_merge_short"), "cuModuleGetFunction(bpe_merge_short)");
@@ -236,6 +243,26 @@ final class CudaDriverBackend implements MergeBackend {
             }
             cuDevicePrimaryCtxRelease(dev);
             throw e;
+        }
+    }
+
+    /**
+     * The driver JIT's error log for a PTX image that failed to load (a second attempt through
+     * {@code cuModuleLoadDataEx} with a log buffer), for the exception message; empty if none can be had.
+     */
+    private static String jitLog(byte[] ptx) {
+        try {
+            JITOptions options = new JITOptions();
+            options.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[8192]);
+            CUmodule retry = new CUmodule();
+            if (cuModuleLoadDataJIT(retry, Pointer.to(ptx), options) == CUresult.CUDA_SUCCESS) {
+                cuModuleUnload(retry);
+                return "";
+            }
+            String log = options.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER);
+            return log == null || log.isBlank() ? "" : "; JIT log: " + log.strip();
+        } catch (RuntimeException | LinkageError e) {
+            return "";
         }
     }
 
