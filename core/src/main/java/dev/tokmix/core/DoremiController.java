@@ -1,7 +1,5 @@
 package dev.tokmix.core;
 
-import java.util.Arrays;
-
 /**
  * DoReMi's exponentiated-gradient update (Xie et al. 2023), online: domains whose loss exceeds their reference loss
  * gain weight. Each decision: λ_i = max(mean loss_i − reference_i, 0) over the feedback since the last decision
@@ -13,8 +11,7 @@ public final class DoremiController implements WeightController {
     private final double[] reference;
     private final double eta;
     private final double smoothing;
-    private final double[] lossSum;
-    private final long[] tokens;
+    private final LossTotals losses;
 
     /**
      * Creates the controller.
@@ -29,29 +26,26 @@ public final class DoremiController implements WeightController {
         this.reference = reference.clone();
         this.eta = eta;
         this.smoothing = smoothing;
-        this.lossSum = new double[initial.length];
-        this.tokens = new long[initial.length];
+        this.losses = new LossTotals(initial.length);
     }
 
     @Override
     public void observe(int domain, double sum, long tokenCount) {
-        lossSum[domain] += sum;
-        tokens[domain] += tokenCount;
+        losses.add(domain, sum, tokenCount);
     }
 
     @Override
     public double[] decide(double[] current) {
         int k = alpha.length;
         for (int i = 0; i < k; i++) {
-            double lambda = tokens[i] == 0 ? 0 : Math.max(lossSum[i] / tokens[i] - reference[i], 0);
+            double lambda = losses.has(i) ? Math.max(losses.mean(i) - reference[i], 0) : 0;
             alpha[i] *= Math.exp(eta * lambda);
         }
         normalise(alpha);
         for (int i = 0; i < k; i++) {
             alpha[i] = (1 - smoothing) * alpha[i] + smoothing / k;
         }
-        Arrays.fill(lossSum, 0);
-        Arrays.fill(tokens, 0);
+        losses.clear();
         return alpha.clone();
     }
 
@@ -59,21 +53,14 @@ public final class DoremiController implements WeightController {
     public double[] state() {
         double[] s = new double[3 * alpha.length];
         System.arraycopy(alpha, 0, s, 0, alpha.length);
-        System.arraycopy(lossSum, 0, s, alpha.length, alpha.length);
-        for (int i = 0; i < tokens.length; i++) {
-            s[2 * alpha.length + i] = tokens[i];
-        }
+        losses.writeTo(s, alpha.length);
         return s;
     }
 
     @Override
     public void restore(double[] s) {
-        int k = alpha.length;
-        System.arraycopy(s, 0, alpha, 0, k);
-        System.arraycopy(s, k, lossSum, 0, k);
-        for (int i = 0; i < k; i++) {
-            tokens[i] = (long) s[2 * k + i];
-        }
+        System.arraycopy(s, 0, alpha, 0, alpha.length);
+        losses.readFrom(s, alpha.length);
     }
 
     static double[] normalise(double[] w) {

@@ -13,8 +13,7 @@ public final class Exp3Controller implements WeightController {
     private final double[] probabilities;
     private final double eta;
     private final double gamma;
-    private final double[] lossSum;
-    private final long[] tokens;
+    private final LossTotals losses;
 
     /**
      * Creates the controller.
@@ -29,22 +28,20 @@ public final class Exp3Controller implements WeightController {
         Arrays.fill(probabilities, 1.0 / domains);
         this.eta = eta;
         this.gamma = gamma;
-        this.lossSum = new double[domains];
-        this.tokens = new long[domains];
+        this.losses = new LossTotals(domains);
     }
 
     @Override
     public void observe(int domain, double sum, long tokenCount) {
-        lossSum[domain] += sum;
-        tokens[domain] += tokenCount;
+        losses.add(domain, sum, tokenCount);
     }
 
     @Override
     public double[] decide(double[] current) {
         int k = gains.length;
         for (int i = 0; i < k; i++) {
-            if (tokens[i] > 0) {
-                gains[i] += eta * (lossSum[i] / tokens[i]) / Math.max(probabilities[i], 1e-12);
+            if (losses.has(i)) {
+                gains[i] += eta * losses.mean(i) / Math.max(probabilities[i], 1e-12);
             }
         }
         double max = Double.NEGATIVE_INFINITY;
@@ -59,8 +56,7 @@ public final class Exp3Controller implements WeightController {
         for (int i = 0; i < k; i++) {
             probabilities[i] = (1 - gamma) * probabilities[i] / sum + gamma / k;
         }
-        Arrays.fill(lossSum, 0);
-        Arrays.fill(tokens, 0);
+        losses.clear();
         return probabilities.clone();
     }
 
@@ -70,10 +66,7 @@ public final class Exp3Controller implements WeightController {
         double[] s = new double[4 * k];
         System.arraycopy(gains, 0, s, 0, k);
         System.arraycopy(probabilities, 0, s, k, k);
-        System.arraycopy(lossSum, 0, s, 2 * k, k);
-        for (int i = 0; i < k; i++) {
-            s[3 * k + i] = tokens[i];
-        }
+        losses.writeTo(s, 2 * k);
         return s;
     }
 
@@ -82,9 +75,6 @@ public final class Exp3Controller implements WeightController {
         int k = gains.length;
         System.arraycopy(s, 0, gains, 0, k);
         System.arraycopy(s, k, probabilities, 0, k);
-        System.arraycopy(s, 2 * k, lossSum, 0, k);
-        for (int i = 0; i < k; i++) {
-            tokens[i] = (long) s[3 * k + i];
-        }
+        losses.readFrom(s, 2 * k);
     }
 }

@@ -1,9 +1,6 @@
 package dev.tokmix.core;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -522,7 +519,7 @@ public final class MixtureSampler implements AutoCloseable {
         sb.append(",\"ended\":").append(ended);
         sb.append(",\"schedule_index\":").append(scheduleIndex);
         sb.append(",\"domains\":").append(stringArray(names));
-        sb.append(",\"served\":").append(Arrays.toString(served).replace(" ", ""));
+        sb.append(",\"served\":").append(longsJson(served));
         sb.append(",\"stopped\":").append(Arrays.toString(stopped).replace(" ", ""));
         sb.append(",\"weights\":").append(doubles(inForce));
         sb.append(",\"controlled\":").append(controlled == null ? "null" : doubles(controlled));
@@ -617,7 +614,7 @@ public final class MixtureSampler implements AutoCloseable {
     /** A changed configuration: domains found by name keep their counters; weights are the new ones. */
     private void migrate(Map<?, ?> m, long pos) {
         List<?> oldNames = (List<?>) m.get("domains");
-        long[] oldCounts = blenderCounts((Map<?, ?>) m.get("blender"));
+        long[] oldCounts = longs(((Map<?, ?>) m.get("blender")).get("counts"));
         long[] counts = new long[k];
         for (int i = 0; i < k; i++) {
             int j = oldNames.indexOf(names[i]);
@@ -687,10 +684,6 @@ public final class MixtureSampler implements AutoCloseable {
         }
     }
 
-    private static long[] blenderCounts(Map<?, ?> b) {
-        return longs(b.get("counts"));
-    }
-
     static String doubles(double[] v) {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < v.length; i++) {
@@ -727,14 +720,5 @@ public final class MixtureSampler implements AutoCloseable {
             out[i] = ((Number) l.get(i)).longValue();
         }
         return out;
-    }
-
-    /** Reads the state file of {@link #saveState}. */
-    static String readState(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e, e);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package dev.tokmix.core;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -547,10 +546,6 @@ public final class TokenShardReader implements AutoCloseable {
     }
 
     private static void checkIds(Builder b, int idLimit) {
-        if (b.dtype.maxTokenId() < idLimit - 1 && b.format != Format.HEADERLESS) {
-            // Every value fits the dtype, but a narrower dtype cannot be wrong about the vocabulary; the scan
-            // below still runs for the values themselves.
-        }
         int[] buf = new int[CHUNK_TOKENS];
         for (long t = 0; t < b.tokenCount; t += CHUNK_TOKENS) {
             int n = (int) Math.min(CHUNK_TOKENS, b.tokenCount - t);
@@ -975,13 +970,5 @@ public final class TokenShardReader implements AutoCloseable {
     @Override
     public String toString() {
         return format + " shard " + dataFile + " (" + dtype + ", " + tokenCount + " tokens)";
-    }
-
-    static long sizeOf(Path p) {
-        try {
-            return Files.size(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + p + ": " + e, e);
-        }
     }
 }
